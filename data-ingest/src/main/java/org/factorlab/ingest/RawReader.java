@@ -1,0 +1,29 @@
+package org.factorlab.ingest;
+
+import java.io.IOException;
+import org.factorlab.data.DatasetSpec;
+
+/**
+ * Reads one raw dataset (3dshapes.h5, an MPI3D npz, the Cars3D .mat folder, CelebA's folder, a dSprites npz)
+ * and streams its images in bounded memory. Opening validates the source; problems are reported as
+ * {@link InvalidInputException}s naming the file and the field.
+ */
+public interface RawReader extends AutoCloseable {
+    /** The dataset the source holds (factor grid, image shape after any resize). */
+    DatasetSpec spec();
+
+    /** Number of images the source holds. */
+    long count();
+
+    /** Streams every image once, in source order. May call {@code sink} from several threads. */
+    void read(ExampleSink sink) throws IOException;
+
+    @Override
+    default void close() throws IOException {
+    }
+
+    @FunctionalInterface
+    interface ExampleSink {
+        void accept(Example example) throws IOException;
+    }
+}

@@ -1,0 +1,45 @@
+package org.factorlab.cli;
+
+import java.util.Comparator;
+import java.util.ServiceLoader;
+import org.factorlab.provenance.Provenance;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code factorlab} command: every module's {@link CliCommand}s as subcommands. */
+@Command(name = "factorlab", mixinStandardHelpOptions = true, versionProvider = FactorlabCli.Version.class,
+        description = "Disentangled representation learning with diffusion models, on one machine or on Spark.")
+public final class FactorlabCli implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new FactorlabCli());
+        ServiceLoader.load(CliCommand.class).stream()
+                .map(ServiceLoader.Provider::get)
+                .sorted(Comparator.comparing(c -> c.getClass().getAnnotation(Command.class).name()))
+                .forEach(cl::addSubcommand);
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            cmd.getErr().println(cmd.getColorScheme().errorText("error: " + ex.getMessage()));
+            if (Boolean.getBoolean("factorlab.debug")) ex.printStackTrace(cmd.getErr());
+            return 1;
+        });
+        return cl;
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[]{"factorlab " + Provenance.codeVersion(), "libraries " + Provenance.libraryVersions()};
+        }
+    }
+}
