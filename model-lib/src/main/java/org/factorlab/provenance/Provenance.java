@@ -18,11 +18,11 @@ public record Provenance(String configText, long seed, String dataManifestSha256
     }
 
     public static Provenance of(String configText, long seed, String dataManifestSha256) {
-        return new Provenance(configText, seed, dataManifestSha256, codeVersion(), libraryVersions(), Instant.now().toString());
+        return new Provenance(configText, seed, dataManifestSha256, currentCodeVersion(), currentLibraries(), Instant.now().toString());
     }
 
     /** The git commit recorded at build time (see model-lib's build-info resource), or "unknown". */
-    public static String codeVersion() {
+    public static String currentCodeVersion() {
         Properties p = buildInfo();
         String v = p.getProperty("version", "unknown");
         String commit = p.getProperty("git.commit", "");
@@ -30,7 +30,7 @@ public record Provenance(String configText, long seed, String dataManifestSha256
         return v + "+" + commit + ("true".equals(p.getProperty("git.dirty")) ? "-dirty" : "");
     }
 
-    public static Map<String, String> libraryVersions() {
+    public static Map<String, String> currentLibraries() {
         var m = new LinkedHashMap<String, String>();
         m.put("java", System.getProperty("java.version"));
         Properties p = buildInfo();

@@ -39,7 +39,7 @@ public final class FactorlabCli implements Runnable {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[]{"factorlab " + Provenance.codeVersion(), "libraries " + Provenance.libraryVersions()};
+            return new String[]{"factorlab " + Provenance.currentCodeVersion(), "libraries " + Provenance.currentLibraries()};
         }
     }
 }
