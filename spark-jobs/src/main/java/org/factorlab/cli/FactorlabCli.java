@@ -19,10 +19,10 @@ public final class FactorlabCli implements Runnable {
 
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new FactorlabCli());
-        ServiceLoader.load(CliCommand.class).stream()
-                .map(ServiceLoader.Provider::get)
-                .sorted(Comparator.comparing(c -> c.getClass().getAnnotation(Command.class).name()))
-                .forEach(cl::addSubcommand);
+        addAll(cl, CliCommand.class);
+        CommandLine bench = new CommandLine(new Bench());
+        addAll(bench, BenchmarkCommand.class);
+        cl.addSubcommand(bench);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             cmd.getErr().println(cmd.getColorScheme().errorText("error: " + ex.getMessage()));
             if (Boolean.getBoolean("factorlab.debug")) ex.printStackTrace(cmd.getErr());
@@ -34,6 +34,25 @@ public final class FactorlabCli implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(System.out);
+    }
+
+    private static <T> void addAll(CommandLine parent, Class<T> kind) {
+        ServiceLoader.load(kind).stream()
+                .map(ServiceLoader.Provider::get)
+                .sorted(Comparator.comparing(c -> c.getClass().getAnnotation(Command.class).name()))
+                .forEach(parent::addSubcommand);
+    }
+
+    @Command(name = "bench", mixinStandardHelpOptions = true,
+            description = "Benchmarks that print figures (render, train-step, metrics, spark-train, ...).")
+    static final class Bench implements Runnable {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public void run() {
+            spec.commandLine().usage(System.out);
+        }
     }
 
     static final class Version implements CommandLine.IVersionProvider {
