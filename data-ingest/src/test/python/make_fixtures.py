@@ -129,6 +129,7 @@ DSPRITES_SIZES = (1, 3, 6, 40, 32, 32)
 def dsprites():
     n = 30
     indices = RNG.choice(int(np.prod(DSPRITES_SIZES)), size=n, replace=False)
+    # a transposed view: numpy saves it Fortran-ordered, which the Java reader must handle
     classes = np.array(np.unravel_index(indices, DSPRITES_SIZES)).T.astype(np.int64)
     imgs = np.zeros((n, 64, 64), np.uint8)
     for r, (c, idx) in enumerate(zip(classes, indices)):

@@ -100,6 +100,7 @@ public final class Npz implements AutoCloseable {
         private final InputStream in;
         private final Dtype dtype;
         private final long[] shape;
+        private final boolean fortranOrder;
         private long bytesRead;
 
         Entry(String file, String key, InputStream in) throws IOException {
@@ -130,7 +131,7 @@ public final class Npz implements AutoCloseable {
             Matcher d = DESCR.matcher(header), f = FORTRAN.matcher(header), s = SHAPE.matcher(header);
             if (!d.find() || !f.find() || !s.find()) throw invalid("unparseable NPY header: " + header.strip());
             this.dtype = Dtype.parse(d.group(1));
-            if (f.group(1).equals("True")) throw invalid("Fortran-ordered arrays are not supported; save the array in C order");
+            this.fortranOrder = f.group(1).equals("True");
             String dims = s.group(1).strip();
             this.shape = dims.isEmpty() ? new long[0]
                     : Arrays.stream(dims.split(",")).map(String::strip).filter(x -> !x.isEmpty()).mapToLong(Long::parseLong).toArray();
@@ -154,6 +155,11 @@ public final class Npz implements AutoCloseable {
 
         public InvalidInputException invalid(String problem) {
             return new InvalidInputException(file, key, problem);
+        }
+
+        /** Fails unless elements are stored in C (row-major) order, which streaming image by image needs. */
+        public void requireCOrder() throws InvalidInputException {
+            if (fortranOrder) throw invalid("Fortran-ordered array; streaming needs C order (numpy.ascontiguousarray before saving)");
         }
 
         /** Fails unless the dtype is uint8. */
@@ -197,7 +203,10 @@ public final class Npz implements AutoCloseable {
             }
         }
 
-        /** Reads a whole integer array into longs (for small label arrays such as dSprites' latents_classes). */
+        /**
+         * Reads a whole integer array into longs in C (row-major) order, whatever the stored order (for small
+         * label arrays such as dSprites' latents_classes, which numpy may save Fortran-ordered).
+         */
         public long[] readAllLongs() throws InvalidInputException {
             if (!dtype.isInteger()) throw invalid("dtype " + dtype.descr() + ", expected an integer type");
             long n = 1;
@@ -215,6 +224,23 @@ public final class Npz implements AutoCloseable {
                     case 8 -> b.getLong();
                     default -> throw invalid("unsupported integer size " + dtype.size());
                 };
+            }
+            return fortranOrder ? fortranToC(out, shape) : out;
+        }
+
+        static long[] fortranToC(long[] f, long[] shape) {
+            int k = shape.length;
+            long[] cStride = new long[k], fStride = new long[k];
+            for (int i = k - 1, s = 1; i >= 0; s *= shape[i], i--) cStride[i] = s;
+            for (int i = 0, s = 1; i < k; s *= shape[i], i++) fStride[i] = s;
+            long[] out = new long[f.length];
+            for (int c = 0; c < out.length; c++) {
+                long rest = c, src = 0;
+                for (int i = 0; i < k; i++) {
+                    src += (rest / cStride[i]) * fStride[i];
+                    rest %= cStride[i];
+                }
+                out[c] = f[(int) src];
             }
             return out;
         }
