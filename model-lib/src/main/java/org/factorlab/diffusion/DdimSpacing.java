@@ -10,7 +10,8 @@ public enum DdimSpacing {
     /**
      * LDM's make_ddim_timesteps 'uniform': c = T / S (integer division), {@code range(0, T, c) + 1}. The +1 offset
      * makes T=1000, S=200 give 1, 6, ..., 996. Gives ceil(T / c) steps, which exceeds S when c does not divide T
-     * (T=1000, S=300 -> 334 steps); S > T/2 would index T and is rejected (LDM fails there too).
+     * (T=1000, S=300 -> 334 steps). When c divides T - 1 (every S > T/2, and e.g. T=1000, S=300 or 333) the last
+     * step would be timestep T, which does not exist: rejected, as LDM fails there too (index out of range).
      */
     UNIFORM("uniform"),
     /** LDM's 'quad': {@code int(linspace(0, sqrt(0.8 T), S)^2) + 1}. */
@@ -50,8 +51,8 @@ public enum DdimSpacing {
                 for (int i = 0; i < n; i++) ts[i] = i * c + 1;
                 if (ts[n - 1] >= T)
                     throw new IllegalArgumentException("DDIM 'uniform' spacing with " + steps + " of " + T
-                            + " steps would use timestep " + ts[n - 1] + " (LDM's +1 offset); use at most " + (T / 2)
-                            + " steps or spacing 'linspace'");
+                            + " steps would use timestep " + ts[n - 1] + " (LDM's +1 offset, when T / S divides T - 1);"
+                            + " choose another step count or spacing 'linspace'");
             }
             case QUAD -> {
                 ts = new int[steps];
