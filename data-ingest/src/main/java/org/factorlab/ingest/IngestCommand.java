@@ -61,6 +61,9 @@ public final class IngestCommand implements CliCommand, Callable<Integer> {
     @Option(names = "--rows-per-shard", defaultValue = "0", description = "Rows per shard file (0: about 128 MiB of raw images).")
     long rowsPerShard;
 
+    @Option(names = "--zstd-level", defaultValue = "3", description = "zstd level of the Parquet shards, 1..22 (default ${DEFAULT-VALUE}; 1 writes faster, larger).")
+    int zstdLevel;
+
     @Option(names = "--spill-dir", description = "Local folder for the shuffle's spill files (needs room for the raw images; default java.io.tmpdir).")
     Path spillDir;
 
@@ -76,7 +79,7 @@ public final class IngestCommand implements CliCommand, Callable<Integer> {
         URI out = outputUri(output);
         var read = new ReadOptions(threads, allowPartial, celebaCrop);
         var write = ShardWriter.Options.defaults().withSeed(seed).withThreads(threads).withRowsPerShard(rowsPerShard)
-                .withSpillDir(spillDir).withProgress(!noProgress);
+                .withSpillDir(spillDir).withZstdLevel(zstdLevel).withProgress(!noProgress);
         String config = String.format(Locale.ROOT, "factorlab ingest %s --input %s --output %s --seed %d --allow-partial %s --celeba-crop %s --rows-per-shard %d%n%s",
                 ds.id(), input.toAbsolutePath(), out, seed, allowPartial, celebaCrop, rowsPerShard, describeInput(input));
         try (RawReader reader = RawReaders.open(ds, input, read)) {
