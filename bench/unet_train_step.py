@@ -133,11 +133,13 @@ class SpatialTransformer(nn.Module):
     def __init__(self, ch, heads, dim_head, context_dim, groups):
         super().__init__()
         inner = heads * dim_head
+        # Registration order = LDM's (attn1, ff, attn2, norm1..3), so state dicts line up for check_unet_against_ldm.py.
         self.norm = nn.GroupNorm(groups, ch, eps=1e-6)
         self.proj_in = nn.Conv2d(ch, inner, 1)
-        self.norm1, self.attn1 = nn.LayerNorm(inner), Attention(inner, heads, dim_head)
-        self.norm2, self.attn2 = nn.LayerNorm(inner), Attention(inner, heads, dim_head, context_dim)
-        self.norm3, self.ff = nn.LayerNorm(inner), GEGLUFeedForward(inner)
+        self.attn1 = Attention(inner, heads, dim_head)
+        self.ff = GEGLUFeedForward(inner)
+        self.attn2 = Attention(inner, heads, dim_head, context_dim)
+        self.norm1, self.norm2, self.norm3 = nn.LayerNorm(inner), nn.LayerNorm(inner), nn.LayerNorm(inner)
         self.proj_out = zero(nn.Conv2d(inner, ch, 1))
 
     def forward(self, x, context):
