@@ -203,6 +203,7 @@ public final class TrainJob {
         double emaRoundDecay = Math.pow(p.emaDecay(), p.averagingFrequency());
         JavaRDD<Integer> slots = sc.parallelize(IntStream.range(0, workers).boxed().toList(), workers);
         double meanRoundSeconds = Double.NaN;
+        String failTaskOnce = FaultInjection.failTaskOnce(p.sparkConf(), sc.getConf());
         LOG.info("training {} on {} workers: {} rounds x {} steps x batch {} per worker, data {}, run directory {}",
                 p.model(), workers, p.rounds(), p.averagingFrequency(), p.batchSizePerWorker(), data.name(), dir.root());
         for (int r = start.round(); r < p.rounds(); r++) {
@@ -214,7 +215,7 @@ public final class TrainJob {
             Broadcast<RoundInput> input = sc.broadcast(new RoundInput(r, state));
             RoundSum sum;
             try {
-                sum = slots.mapPartitionsWithIndex(new WorkerRound(p, data, workers, input), true)
+                sum = slots.mapPartitionsWithIndex(new WorkerRound(p, data, workers, input, failTaskOnce), true)
                         .treeAggregate(RoundSum.empty(), RoundSum::merge, RoundSum::merge, p.aggregationDepth());
             } catch (RuntimeException e) {
                 throw new IllegalStateException("round " + (r + 1) + " failed: " + rootMessage(e), e);
@@ -248,7 +249,7 @@ public final class TrainJob {
                     100 * stats.averagingSeconds() / roundSec, eta((p.rounds() - r - 1) * meanRoundSeconds)));
             dir.writeText(RunDirectory.HISTORY, RoundStats.toCsv(history));
             state = next;
-            FaultInjection.maybeCrashDriver(sc.getConf(), r + 1);
+            FaultInjection.maybeCrashDriver(p.sparkConf(), sc.getConf(), r + 1);
             if ((r + 1) % p.checkpointEvery() == 0 || r + 1 == p.rounds()) {
                 long c0 = System.nanoTime();
                 lastCheckpoint = dir.writeCheckpoint(r + 1, new Checkpoint(p.model(), state, ema, start.provenance())).toString();

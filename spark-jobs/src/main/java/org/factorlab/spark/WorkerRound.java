@@ -2,7 +2,6 @@ package org.factorlab.spark;
 
 import java.util.Iterator;
 import java.util.List;
-import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.broadcast.Broadcast;
@@ -27,8 +26,12 @@ final class WorkerRound implements Function2<Integer, Iterator<Integer>, Iterato
     private final int batchSize;
     private final int averagingFrequency;
     private final Broadcast<RoundInput> input;
+    private final String runDir;
+    private final String failTaskOnce;
 
-    WorkerRound(TrainJobParams p, WorkerData data, int workers, Broadcast<RoundInput> input) {
+    WorkerRound(TrainJobParams p, WorkerData data, int workers, Broadcast<RoundInput> input, String failTaskOnce) {
+        this.runDir = p.runDir();
+        this.failTaskOnce = failTaskOnce;
         this.model = p.model();
         this.configText = p.configText();
         this.seed = p.seed();
@@ -75,8 +78,7 @@ final class WorkerRound implements Function2<Integer, Iterator<Integer>, Iterato
         long gradCount = 0;
         try (BatchSource source = data.open(worker, workers, batchSize, dataSeed(seed, in.round(), worker))) {
             for (int i = 0; i < averagingFrequency; i++) {
-                if (i == averagingFrequency / 2 && SparkEnv.get() != null)
-                    FaultInjection.maybeFailTask(SparkEnv.get().conf(), in.round(), worker);
+                if (i == averagingFrequency / 2) FaultInjection.maybeFailTask(failTaskOnce, runDir, in.round(), worker);
                 long t0 = System.nanoTime();
                 Batch batch = source.next();
                 long t1 = System.nanoTime();
