@@ -68,13 +68,13 @@ public final class RenderCommand implements Callable<Integer>, CliCommand {
 
     @Override
     public Integer call() throws IOException {
+        if (output == null && sheet == null && traversals == null)
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "give --output (and/or --sheet, --traversals)");
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         Renderer r = renderer(kind, size, samples, factors, t);
         DatasetSpec spec = r.spec();
         System.err.printf("rendering %s: %,d images of %dx%dx%d, factors %s sizes %s%n", spec.name(), r.count(),
                 size, size, spec.imageShape().channels(), spec.factorNames(), java.util.Arrays.toString(spec.factorSizes()));
-        if (output == null && sheet == null && traversals == null)
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "give --output (and/or --sheet, --traversals)");
         int zoom = Math.max(1, 128 / size);
         if (sheet != null) {
             ContactSheet.write(r.samples(32, seed), spec.imageShape(), 8, zoom, sheet);
