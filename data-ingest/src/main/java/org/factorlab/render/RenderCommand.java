@@ -54,7 +54,7 @@ public final class RenderCommand implements Callable<Integer>, CliCommand {
     @Option(names = "--rows-per-shard", defaultValue = "0", description = "Rows per shard file (default: 128 MiB of raw images).")
     long rowsPerShard;
 
-    @Option(names = "--zstd-level", defaultValue = "3", description = "Parquet zstd level (default ${DEFAULT-VALUE}).")
+    @Option(names = "--zstd-level", defaultValue = "1", description = "Parquet zstd level (default ${DEFAULT-VALUE}).")
     int zstdLevel;
 
     @Option(names = "--spill-dir", description = "Local directory for the shuffle's spill files (default: java.io.tmpdir).")

@@ -85,7 +85,7 @@ public final class ShardWriter implements RawReader.ExampleSink, AutoCloseable {
         }
 
         public static Options defaults() {
-            return new Options(0, 0, 0, Runtime.getRuntime().availableProcessors(), null, 3, false);
+            return new Options(0, 0, 0, Runtime.getRuntime().availableProcessors(), null, 1, false);
         }
 
         public Options withSeed(long v) {

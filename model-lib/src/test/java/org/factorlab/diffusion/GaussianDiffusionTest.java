@@ -60,7 +60,8 @@ class GaussianDiffusionTest {
         for (Parameterization p : Parameterization.values()) {
             INDArray target = D.target(p, x0, eps, t);
             assertTrue(D.predictX0(p, xt, t, target).equalsWithEps(x0, 1e-9), p + ": x0 from target");
-            assertTrue(D.predictEps(p, xt, t, target).equalsWithEps(eps, 1e-9 * 1e3), p + ": eps from target");
+            // eps from x0 divides by sqrt(1/abar - 1) = 0.039 at t = 0, amplifying rounding
+            assertTrue(D.predictEps(p, xt, t, target).equalsWithEps(eps, 1e-6), p + ": eps from target");
         }
         // eps <-> x0 directly, and v from its definition.
         assertTrue(D.epsFromX0(xt, t, x0).equalsWithEps(eps, 1e-6));
