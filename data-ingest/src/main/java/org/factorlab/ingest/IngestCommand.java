@@ -15,6 +15,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.factorlab.cli.CliCommand;
 import org.factorlab.data.KnownDataset;
 import org.factorlab.provenance.Provenance;
+import org.factorlab.shards.HadoopConf;
 import org.factorlab.shards.Manifest;
 import org.factorlab.shards.ShardWriter;
 import picocli.CommandLine.Command;
@@ -42,7 +43,7 @@ public final class IngestCommand implements CliCommand, Callable<Integer> {
     Path input;
 
     @Option(names = "--output", required = true, paramLabel = "<uri>",
-            description = "Output directory as a Hadoop FileSystem URI (hdfs://nn:8020/data/shapes3d, file:///data/shapes3d); a plain path means the local file system.")
+            description = "Output dataset directory as a Hadoop FileSystem URI (hdfs://nn:8020/data/shapes3d, file:///data/shapes3d); a plain path is on the default FileSystem ($HADOOP_CONF_DIR's fs.defaultFS, else local).")
     String output;
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the row shuffle (default ${DEFAULT-VALUE}).")
@@ -61,11 +62,11 @@ public final class IngestCommand implements CliCommand, Callable<Integer> {
     @Option(names = "--rows-per-shard", defaultValue = "0", description = "Rows per shard file (0: about 128 MiB of raw images).")
     long rowsPerShard;
 
+    @Option(names = "--zstd-level", defaultValue = "3", description = "zstd level of the Parquet shards, 1..22 (default ${DEFAULT-VALUE}; 1 writes faster, larger).")
+    int zstdLevel;
+
     @Option(names = "--spill-dir", description = "Local folder for the shuffle's spill files (needs room for the raw images; default java.io.tmpdir).")
     Path spillDir;
-
-    @Option(names = "--hadoop-conf", description = "Folder with core-site.xml / hdfs-site.xml (default: $HADOOP_CONF_DIR if set).")
-    Path hadoopConf;
 
     @Option(names = "--no-progress", description = "No progress bars (log lines only).")
     boolean noProgress;
@@ -73,14 +74,14 @@ public final class IngestCommand implements CliCommand, Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         KnownDataset ds = KnownDataset.fromId(dataset);
-        URI out = outputUri(output);
+        URI out = new org.apache.hadoop.fs.Path(output).toUri();
         var read = new ReadOptions(threads, allowPartial, celebaCrop);
         var write = ShardWriter.Options.defaults().withSeed(seed).withThreads(threads).withRowsPerShard(rowsPerShard)
-                .withSpillDir(spillDir).withProgress(!noProgress);
+                .withSpillDir(spillDir).withZstdLevel(zstdLevel).withProgress(!noProgress);
         String config = String.format(Locale.ROOT, "factorlab ingest %s --input %s --output %s --seed %d --allow-partial %s --celeba-crop %s --rows-per-shard %d%n%s",
                 ds.id(), input.toAbsolutePath(), out, seed, allowPartial, celebaCrop, rowsPerShard, describeInput(input));
         try (RawReader reader = RawReaders.open(ds, input, read)) {
-            ingest(reader, out, write, hadoopConfiguration(hadoopConf), config, !noProgress, System.err);
+            ingest(reader, out, write, HadoopConf.load(), config, !noProgress, System.err);
         }
         return 0;
     }
@@ -93,7 +94,8 @@ public final class IngestCommand implements CliCommand, Callable<Integer> {
                                   String configText, boolean progress, PrintStream log) throws IOException {
         long n = reader.count();
         long t0 = System.nanoTime();
-        log.printf(Locale.ROOT, "ingest: %s, %,d images %s -> %s%n", reader, n, reader.spec().imageShape(), output);
+        var shape = reader.spec().imageShape();
+        log.printf(Locale.ROOT, "ingest: %s, %,d images of %dx%dx%d -> %s%n", reader, n, shape.height(), shape.width(), shape.channels(), output);
         try (ShardWriter w = ShardWriter.create(output, reader.spec(), options.withExpectedRows(n), conf)) {
             ProgressBar bar = progress ? new ProgressBarBuilder().setTaskName("Reading").setInitialMax(n).setUnit(" img", 1)
                     .showSpeed().setSpeedUnit(ChronoUnit.SECONDS).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500)
@@ -116,22 +118,6 @@ public final class IngestCommand implements CliCommand, Callable<Integer> {
                     m.rows(), m.shards().size(), output, m.sha256(), s, m.rows() / s);
             return m;
         }
-    }
-
-    /** A Hadoop FileSystem URI; a plain path (no scheme) is taken as a local path. */
-    static URI outputUri(String s) {
-        URI u = URI.create(s.replace(" ", "%20"));
-        if (u.getScheme() != null && u.getScheme().length() > 1) return u;
-        return Path.of(s).toAbsolutePath().normalize().toUri();
-    }
-
-    static Configuration hadoopConfiguration(Path confDir) {
-        Configuration conf = new Configuration();
-        Path dir = confDir != null ? confDir : System.getenv("HADOOP_CONF_DIR") != null ? Path.of(System.getenv("HADOOP_CONF_DIR")) : null;
-        if (dir != null)
-            for (String f : new String[]{"core-site.xml", "hdfs-site.xml"})
-                if (Files.isRegularFile(dir.resolve(f))) conf.addResource(new org.apache.hadoop.fs.Path(dir.resolve(f).toUri()));
-        return conf;
     }
 
     private static String describeInput(Path p) {

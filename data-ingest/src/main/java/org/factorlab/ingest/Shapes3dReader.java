@@ -35,6 +35,8 @@ public final class Shapes3dReader implements RawReader {
     static final String IMAGES = "images";
     static final String LABELS = "labels";
     private static final int DEFLATE_FILTER_ID = 1;
+    /** Rows per decode task: amortises task hand-off when chunks hold one image each, as in the real file. */
+    private static final int TASK_ROWS = 256;
 
     private final Path path;
     private final String file;
@@ -165,16 +167,17 @@ public final class Shapes3dReader implements RawReader {
         int n = gridIndex.length;
         int imageBytes = spec.imageShape().bytes();
         if (images instanceof ContiguousDataset c) {
-            ByteBuffer buf;
-            try {
-                buf = c.getBuffer();
-            } catch (RuntimeException e) {
-                throw new InvalidInputException(file, IMAGES, "cannot read (truncated or corrupt?): " + e.getMessage(), e);
-            }
-            for (int r = 0; r < n; r++) {
-                byte[] img = new byte[imageBytes];
-                buf.get(img);
-                sink.accept(example(r, img));
+            // uncompressed, one block: read it straight from the file (jhdf's getBuffer maps it whole, > 2 GB fails)
+            long start = hdf.getUserBlockSize() + c.getDataAddress();
+            try (var ch = java.nio.channels.FileChannel.open(path, java.nio.file.StandardOpenOption.READ)) {
+                if (ch.size() < start + (long) n * imageBytes)
+                    throw new InvalidInputException(file, IMAGES, "file ends at byte " + ch.size() + ", before the last image (truncated file?)");
+                var buf = ByteBuffer.allocate(imageBytes);
+                for (int r = 0; r < n; r++) {
+                    buf.clear();
+                    while (buf.hasRemaining()) ch.read(buf, start + (long) r * imageBytes + buf.position());
+                    sink.accept(example(r, buf.array().clone()));
+                }
             }
             return;
         }
@@ -184,6 +187,8 @@ public final class Shapes3dReader implements RawReader {
         int[] cd = chunked.getChunkDimensions();
         boolean wholeImages = cd[1] == dims[1] && cd[2] == dims[2] && cd[3] == dims[3];
         boolean deflateOnly = deflateOnly(chunked);
+        ChunkFile chunks = wholeImages && deflateOnly ? ChunkFile.open(path, hdf, chunked, file) : null;
+        try {
         OrderedPipeline.run(threads, "shapes3d", new OrderedPipeline.TaskSource() {
             int row = 0;
 
@@ -194,16 +199,41 @@ public final class Shapes3dReader implements RawReader {
 
             @Override
             public Callable<List<Example>> next() throws IOException {
+                if (wholeImages && deflateOnly) {
+                    // raw chunk reads stay on this thread (one file handle); inflating TASK_ROWS rows is one task
+                    var firsts = new ArrayList<Integer>();
+                    int rowsInTask = 0;
+                    while (row < n && rowsInTask < TASK_ROWS) {
+                        firsts.add(row);
+                        int rows = Math.min(cd[0], n - row);
+                        row += rows;
+                        rowsInTask += rows;
+                    }
+                    List<byte[]> compressed = chunks != null ? chunks.read(firsts.get(0) / cd[0], firsts.size()) : new ArrayList<>();
+                    if (chunks == null) for (int first : firsts) compressed.add(rawChunk(chunked, new int[]{first, 0, 0, 0}));
+                    return () -> {
+                        var out = new ArrayList<Example>();
+                        Inflater inf = new Inflater();  // one per task: creating zlib state per chunk dominated the profile
+                        try {
+                            for (int i = 0; i < firsts.size(); i++) {
+                                int first = firsts.get(i);
+                                out.addAll(examples(first, Math.min(cd[0], n - first), inflate(inf, compressed.get(i), cd, first), imageBytes));
+                            }
+                        } finally {
+                            inf.end();
+                        }
+                        return out;
+                    };
+                }
                 int first = row, rows = Math.min(cd[0], n - row);
                 row += rows;
-                if (wholeImages && deflateOnly) {
-                    byte[] compressed = rawChunk(chunked, new int[]{first, 0, 0, 0});
-                    return () -> examples(first, rows, inflate(compressed, cd, first), imageBytes);
-                }
                 byte[] block = wholeImages ? decompressed(chunked, new int[]{first, 0, 0, 0}) : assemble(chunked, dims, cd, first, rows);
                 return () -> examples(first, rows, block, imageBytes);
             }
         }, sink);
+        } finally {
+            if (chunks != null) chunks.close();
+        }
     }
 
     private List<Example> examples(int first, int rows, byte[] block, int imageBytes) throws InvalidInputException {
@@ -249,9 +279,9 @@ public final class Shapes3dReader implements RawReader {
                 + " (truncated or corrupt file?): " + e.getMessage(), e);
     }
 
-    private byte[] inflate(byte[] compressed, int[] cd, int first) throws InvalidInputException {
+    private byte[] inflate(Inflater inf, byte[] compressed, int[] cd, int first) throws InvalidInputException {
         byte[] out = new byte[cd[0] * cd[1] * cd[2] * cd[3]];
-        Inflater inf = new Inflater();
+        inf.reset();
         try {
             inf.setInput(compressed);
             int done = 0;
@@ -265,8 +295,6 @@ public final class Shapes3dReader implements RawReader {
             return out;
         } catch (DataFormatException e) {
             throw new InvalidInputException(file, IMAGES, "chunk at row " + first + " is not valid deflate data (corrupt?): " + e.getMessage(), e);
-        } finally {
-            inf.end();
         }
     }
 

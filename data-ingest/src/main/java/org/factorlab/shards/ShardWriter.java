@@ -85,7 +85,7 @@ public final class ShardWriter implements RawReader.ExampleSink, AutoCloseable {
         }
 
         public static Options defaults() {
-            return new Options(0, 0, 0, Runtime.getRuntime().availableProcessors(), null, 3, false);
+            return new Options(0, 0, 0, Runtime.getRuntime().availableProcessors(), null, 1, false);
         }
 
         public Options withSeed(long v) {
@@ -291,7 +291,7 @@ public final class ShardWriter implements RawReader.ExampleSink, AutoCloseable {
             if (!fs.mkdirs(tmp)) throw new IOException("cannot create " + tmp);
             List<Manifest.Shard> entries = writeShards(tmp, n, shards, start);
             Manifest m = new Manifest(Manifest.FORMAT, Manifest.FORMAT_VERSION, spec.name(), spec.factors(), spec.attributes(),
-                    spec.imageShape(), n, rowsPerShard, options.seed(), Manifest.COMPRESSION, entries, provenance);
+                    spec.imageShape(), n, entries.size(), rowsPerShard, options.seed(), Manifest.COMPRESSION, entries, provenance);
             if (existing != null) {
                 if (existing.sameDataset(m)) return existing;
                 throw new DatasetConflictException("output " + dir + " already holds a different dataset " + spec.name()

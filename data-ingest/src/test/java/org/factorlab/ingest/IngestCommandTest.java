@@ -182,11 +182,4 @@ class IngestCommandTest {
             assertFalse(Files.exists(output.resolve(Manifest.FILE_NAME)), c[1] + " left a manifest");
         }
     }
-
-    @Test
-    void plainPathsAreLocalUris() {
-        assertEquals("file", IngestCommand.outputUri("some/dir").getScheme());
-        assertTrue(IngestCommand.outputUri("some/dir").getPath().endsWith("/some/dir"));
-        assertEquals(URI.create("hdfs://nn:8020/data/x"), IngestCommand.outputUri("hdfs://nn:8020/data/x"));
-    }
 }

@@ -1,0 +1,113 @@
+package org.factorlab.metrics;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.math3.stat.correlation.PearsonsCorrelation;
+import org.apache.commons.math3.stat.ranking.NaNStrategy;
+import org.apache.commons.math3.stat.ranking.NaturalRanking;
+import org.apache.commons.math3.stat.ranking.TiesStrategy;
+
+/**
+ * Mean correlation coefficient with Spearman correlation (Khemakhem et al. 2020, iVAE; the iVAE+DDPM paper's
+ * "Spearman MCC"): |Spearman rho| between every code dim and factor, code dims matched to factors one to one
+ * by the Hungarian algorithm (maximum total), mean over the min(D, K) matched pairs. A constant code dim has
+ * correlation 0 (Spearman is undefined there).
+ */
+public final class SpearmanMcc implements Metric {
+    static final SpearmanMcc INSTANCE = new SpearmanMcc();
+
+    private SpearmanMcc() {
+    }
+
+    public static MetricResult compute(CodesAndFactors data, MetricsConfig config) {
+        return INSTANCE.computeAll(data, config);
+    }
+
+    /** Average ranks (ties share their mean rank), as scipy.stats.rankdata. */
+    static double[] ranks(double[] x) {
+        return new NaturalRanking(NaNStrategy.FAILED, TiesStrategy.AVERAGE).rank(x);
+    }
+
+    /** |Pearson| of two rank vectors; 0 when either is constant. */
+    static double absCorrelation(double[] a, double[] b) {
+        if (isConstant(a) || isConstant(b)) return 0;
+        return Math.abs(new PearsonsCorrelation().correlation(a, b));
+    }
+
+    /** Mean of the matched entries of a correlation matrix {@code c[d][k]} (maximum-weight matching). */
+    public static double matchedMean(double[][] absCorr) {
+        int[] match = LinearAssignment.maximize(absCorr);
+        double s = 0;
+        int n = 0;
+        for (int d = 0; d < match.length; d++) if (match[d] >= 0) { s += absCorr[d][match[d]]; n++; }
+        return s / n;
+    }
+
+    private static boolean isConstant(double[] x) {
+        for (double v : x) if (v != x[0]) return false;
+        return true;
+    }
+
+    @Override
+    public MetricKind kind() {
+        return MetricKind.MCC;
+    }
+
+    @Override
+    public TaskResult run(CodesAndFactors data, MetricsConfig config, int part) {
+        var warnings = new ArrayList<String>();
+        int[] factors = data.informativeFactors(warnings);
+        int[] rows = rows(data, config, warnings).get(0);
+        double[][] zr = new double[data.codeDim()][];
+        var constant = new ArrayList<Integer>();
+        for (int d = 0; d < zr.length; d++) {
+            double[] x = data.column(d, rows);
+            if (isConstant(x)) constant.add(d);
+            zr[d] = ranks(x);
+        }
+        if (!constant.isEmpty()) warnings.add("code dims " + constant + " are constant: Spearman correlation taken as 0");
+        double[][] c = new double[zr.length][factors.length];
+        for (int k = 0; k < factors.length; k++) {
+            int[] raw = data.rawFactor(factors[k], rows);
+            double[] y = new double[raw.length];
+            for (int i = 0; i < y.length; i++) y[i] = raw[i];
+            double[] yr = ranks(y);
+            for (int d = 0; d < zr.length; d++) c[d][k] = absCorrelation(zr[d], yr);
+        }
+        double[] payload = new double[zr.length * factors.length];
+        for (int d = 0; d < zr.length; d++) System.arraycopy(c[d], 0, payload, d * factors.length, factors.length);
+        return TaskResult.of(kind(), part, payload, warnings);
+    }
+
+    @Override
+    public List<int[]> rows(CodesAndFactors data, MetricsConfig config, List<String> warnings) {
+        return List.of(Sampling.rows(data.numPoints(), config.mcc().numPoints(), Sampling.rng(config.seed(), kind()), "mcc", warnings));
+    }
+
+    @Override
+    public MetricResult combine(CodesAndFactors data, MetricsConfig config, List<TaskResult> parts) {
+        int[] factors = data.informativeFactors(new ArrayList<>());
+        int k = factors.length, dims = data.codeDim();
+        double[] p = parts.get(0).payload();
+        double[][] c = new double[dims][k];
+        for (int d = 0; d < dims; d++) System.arraycopy(p, d * k, c[d], 0, k);
+        int[] match = LinearAssignment.maximize(c);
+        var names = new ArrayList<String>();
+        for (int f : factors) names.add(data.factorNames().get(f));
+        var matched = new LinkedHashMap<String, Double>();
+        var matchedDim = new LinkedHashMap<String, Double>();
+        double s = 0;
+        int n = 0;
+        for (int d = 0; d < dims; d++) {
+            if (match[d] < 0) continue;
+            matched.put(names.get(match[d]), c[d][match[d]]);
+            matchedDim.put(names.get(match[d]), (double) d);
+            s += c[d][match[d]];
+            n++;
+        }
+        return MetricResult.of(kind(), Map.of("mcc", s / n), Map.of("mcc.matched_correlation", matched, "mcc.matched_dim", matchedDim),
+                Map.of("mcc.abs_spearman", c), names, MetricResult.warnings(parts, List.of()));
+    }
+}

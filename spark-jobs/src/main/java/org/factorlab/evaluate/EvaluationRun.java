@@ -1,0 +1,21 @@
+package org.factorlab.evaluate;
+
+import java.io.Serializable;
+import java.util.Objects;
+import org.factorlab.metrics.CodesAndFactors;
+
+/**
+ * One model's codes to score: an id (unique within a report, e.g. "seed3"), the codes and factors already
+ * gathered in memory, where they came from (a file, or a checkpoint when the stage encoded them), and the
+ * SHA-256 of that input for provenance.
+ */
+public record EvaluationRun(String id, CodesAndFactors data, String source, String sha256) implements Serializable {
+    public EvaluationRun {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(sha256, "sha256");
+        if (!id.matches("[A-Za-z0-9._-]+"))
+            throw new IllegalArgumentException("run id '" + id + "' must be letters, digits, '.', '_' or '-' (it names a directory)");
+    }
+}
