@@ -29,6 +29,7 @@ import json
 import math
 import os
 import platform
+import resource
 import statistics
 import sys
 import time
@@ -356,7 +357,9 @@ def run(a, size, model, opt, abar, log):
     ms = statistics.median(times)
     return {"input_size": size, "batch": B, "steps": a.steps, "ms_per_step": ms, "ms_per_step_all": times,
             "images_per_s": B / (ms / 1000), "gflop_per_step": 3 * forward_flops / 1e9,
-            "gflop_forward": forward_flops / 1e9}
+            "gflop_forward": forward_flops / 1e9,
+            # peak resident memory of the process so far (Linux reports KiB)
+            "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
 def main(argv=None):
