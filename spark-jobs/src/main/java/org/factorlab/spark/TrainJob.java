@@ -217,7 +217,7 @@ public final class TrainJob {
             try {
                 sum = slots.mapPartitionsWithIndex(new WorkerRound(p, data, workers, input, failTaskOnce), true)
                         .treeAggregate(RoundSum.empty(), RoundSum::merge, RoundSum::merge, p.aggregationDepth());
-            } catch (RuntimeException e) {
+            } catch (Exception e) { // SparkException is checked in Java's eyes but thrown undeclared by Scala
                 throw new IllegalStateException("round " + (r + 1) + " failed: " + rootMessage(e), e);
             } finally {
                 input.destroy();

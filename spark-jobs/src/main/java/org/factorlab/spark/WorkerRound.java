@@ -17,6 +17,9 @@ import org.factorlab.train.TrainingState;
  */
 final class WorkerRound implements Function2<Integer, Iterator<Integer>, Iterator<RoundSum>> {
     private static final long serialVersionUID = 1L;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WorkerRound.class);
+    /** Devices whose binding this executor JVM has logged (once each: how to check GPU use in executor logs). */
+    private static final java.util.Set<Integer> LOGGED_DEVICE = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private final String model;
     private final String configText;
@@ -58,6 +61,9 @@ final class WorkerRound implements Function2<Integer, Iterator<Integer>, Iterato
         TaskContext ctx = TaskContext.get();
         var binding = GpuBinding.bind(ctx == null ? null : ctx.resourcesJMap(), System.getenv("CUDA_VISIBLE_DEVICES"),
                 GpuBinding.Devices.ND4J);
+        if (LOGGED_DEVICE.add(binding.ordinal()))
+            LOG.info("worker tasks on this executor: {}; ND4J backend {}", binding.description(),
+                    org.nd4j.linalg.factory.Nd4j.getBackend().getClass().getSimpleName());
         RoundInput in = input.value();
         var lease = SessionPool.borrow(SessionPool.key(model, configText, seed, binding.ordinal()), configText);
         boolean ok = false;

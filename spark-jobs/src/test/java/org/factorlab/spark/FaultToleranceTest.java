@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.hadoop.conf.Configuration;
@@ -11,6 +12,8 @@ import org.apache.spark.Success$;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.factorlab.shards.Manifest;
+import org.factorlab.spark.toy.ToySquares;
 import org.factorlab.train.Checkpoint;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -93,6 +96,33 @@ class FaultToleranceTest {
         assertTrue(e.getMessage().contains("round " + (last.round() + 1)), e.getMessage());
         Checkpoint c = dir.readCheckpoint(last.path());
         assertTrue(Double.isFinite(TrainJob.norm(c.state().parameters(), null)));
+    }
+
+    @Test
+    void corruptOrMissingShardsFailWithTheirNames() throws Exception {
+        Path data = tmp.resolve("shards");
+        Manifest m = new ToySquares(6).writeShards(data.toUri(), new Configuration(), 1, 30);
+        String victim = m.shards().get(1).file();
+        Path file = data.resolve(victim);
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[bytes.length / 2] ^= 0x5a;
+        Files.write(file, bytes);
+        // Without its .crc the local FileSystem does not notice: the shard reader's manifest checksum must.
+        Files.deleteIfExists(data.resolve("." + victim + ".crc"));
+        TrainJobParams p = SparkTests.params(tmp.resolve("corrupt"), "adam", 0.01).data(data.toUri().toString())
+                .batchSizePerWorker(40).build();
+        var corrupt = assertThrows(IllegalStateException.class, () -> TrainJob.run(sc, p));
+        assertTrue(corrupt.getMessage().contains(victim), corrupt.getMessage());
+
+        Files.delete(file);
+        var missing = assertThrows(IllegalStateException.class,
+                () -> TrainJob.run(sc, p.toBuilder().runDir(tmp.resolve("missing").toUri().toString()).build()));
+        assertTrue(missing.getMessage().contains(victim), missing.getMessage());
+
+        Files.delete(data.resolve(Manifest.FILE_NAME));
+        var noDataset = assertThrows(RuntimeException.class,
+                () -> TrainJob.run(sc, p.toBuilder().runDir(tmp.resolve("none").toUri().toString()).build()));
+        assertTrue(noDataset.getMessage().contains(data.toUri().toString()), noDataset.getMessage());
     }
 
     @Test

@@ -3,18 +3,21 @@ package org.factorlab.spark;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.factorlab.provenance.Provenance;
+import org.factorlab.shards.Manifest;
+import org.factorlab.spark.toy.ToySquares;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A TrainJob against a real HDFS (MiniDFSCluster): run directory, checkpoints and resume on hdfs://. */
+/** A TrainJob against a real HDFS (MiniDFSCluster): shards, run directory, checkpoints and resume on hdfs://. */
 class MiniDfsTrainJobTest {
     @TempDir
     static Path tmp;
@@ -36,7 +39,10 @@ class MiniDfsTrainJobTest {
     @Test
     void trainsCheckpointsAndResumesOnHdfs() throws Exception {
         String hdfs = dfs.getURI().toString();
-        TrainJobParams straight = SparkTests.params(tmp, "adam", 0.01).runDir(hdfs + "/runs/straight").rounds(4).build();
+        Manifest manifest = new ToySquares(6).writeShards(URI.create(hdfs + "/data/toy"), dfs.getConfiguration(0), 3, 40);
+        assertTrue(manifest.shards().size() > 1, "several shards");
+        TrainJobParams straight = SparkTests.params(tmp, "adam", 0.01).data(hdfs + "/data/toy")
+                .runDir(hdfs + "/runs/straight").rounds(4).build();
         TrainJobParams first = straight.toBuilder().runDir(hdfs + "/runs/resumed").rounds(2).build();
         TrainJobParams rest = first.toBuilder().rounds(4).resume(true).build();
         TrainResult a, b;
@@ -61,6 +67,6 @@ class MiniDfsTrainJobTest {
         assertEquals(a.history().stream().map(RoundStats::loss).toList(), history.stream().map(RoundStats::loss).toList());
         Provenance prov = dir.readCheckpoint(dir.checkpointPath(4)).provenance();
         assertEquals(7, prov.seed());
-        assertEquals(DataSources.open(SparkTests.TOY, new Configuration()).manifestSha256(), prov.dataManifestSha256());
+        assertEquals(manifest.sha256(), prov.dataManifestSha256());
     }
 }

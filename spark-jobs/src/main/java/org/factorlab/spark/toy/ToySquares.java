@@ -1,5 +1,7 @@
 package org.factorlab.spark.toy;
 
+import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -12,6 +14,11 @@ import org.factorlab.data.DatasetSpec;
 import org.factorlab.data.Factor;
 import org.factorlab.data.FactorGrid;
 import org.factorlab.data.ImageShape;
+import org.factorlab.ingest.Example;
+import org.factorlab.provenance.Provenance;
+import org.factorlab.shards.Manifest;
+import org.factorlab.shards.ShardWriter;
+import org.apache.hadoop.conf.Configuration;
 import org.factorlab.spark.WorkerData;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
@@ -104,6 +111,31 @@ public final class ToySquares implements WorkerData {
             int t = p[i]; p[i] = p[j]; p[j] = t;
         }
         return p;
+    }
+
+    /**
+     * Writes this dataset as Factorlab shards (the real training-data format) to {@code output}: used by tests
+     * and benchmarks that exercise the shard-reading path without a renderer.
+     */
+    public Manifest writeShards(URI output, Configuration conf, long shuffleSeed, long rowsPerShard) throws IOException {
+        DatasetSpec spec = spec();
+        FactorGrid grid = spec.grid();
+        int pixels = 3 * size * size;
+        float[] chw = new float[pixels];
+        try (ShardWriter w = ShardWriter.create(output, spec, ShardWriter.Options.defaults().withSeed(shuffleSeed)
+                .withRowsPerShard(rowsPerShard).withExpectedRows(rows()).withProgress(false), conf)) {
+            for (long i = 0; i < rows(); i++) {
+                int[] classes = grid.classes(i);
+                render(classes, chw, 0);
+                byte[] hwc = new byte[pixels];
+                for (int y = 0; y < size; y++)
+                    for (int x = 0; x < size; x++)
+                        for (int ch = 0; ch < 3; ch++)
+                            hwc[(y * size + x) * 3 + ch] = (byte) Math.round((chw[ch * size * size + y * size + x] + 1) * 127.5f);
+                w.accept(new Example(i, hwc, classes, null));
+            }
+            return w.commit(Provenance.of(name, shuffleSeed, null));
+        }
     }
 
     private void render(int[] classes, float[] out, int offset) {
