@@ -17,6 +17,14 @@ public interface TrainingSession extends AutoCloseable {
     /** Replaces parameters, optimizer state and step count. */
     void load(TrainingState state);
 
+    /**
+     * The global L2 norm of the gradient of the last {@link #step}, or NaN where a session does not track it.
+     * Monitoring only (the Spark job reports it as a metric); it never changes training.
+     */
+    default double lastGradientNorm() {
+        return Double.NaN;
+    }
+
     @Override
     default void close() {
     }

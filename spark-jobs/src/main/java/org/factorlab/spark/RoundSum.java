@@ -1,0 +1,100 @@
+package org.factorlab.spark;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import org.factorlab.train.TrainingState;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The running sum that treeAggregate builds from the workers' results of one round: summed parameters and updater
+ * state, plus the statistics the driver reports. One worker's result is a sum over one worker. Not thread-safe;
+ * Spark gives each aggregation its own copy. Results travel with Kryo; only the empty zero value is captured in
+ * treeAggregate's closure, hence Serializable.
+ */
+final class RoundSum implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    int workers;
+    long step = -1;
+    Map<String, INDArray> params;
+    Map<String, INDArray> updater;
+    double lossSum;
+    long steps;
+    long images;
+    /** Wall time of the slowest worker's training loop (its data waits included). */
+    long maxTrainNanos;
+    long stepNanos;
+    long dataWaitNanos;
+    double gradNormSum;
+    long gradNormCount;
+    int sessionsCreated;
+    /** Mean loss per worker, to name the worker whose loss went non-finite. */
+    final TreeMap<Integer, Double> workerLoss = new TreeMap<>();
+
+    static RoundSum empty() {
+        return new RoundSum();
+    }
+
+    static RoundSum ofWorker(int worker, TrainingState state, double lossSum, long steps, long images, long trainNanos,
+                             long stepNanos, long dataWaitNanos, double gradNormSum, long gradNormCount, boolean created) {
+        RoundSum s = new RoundSum();
+        s.workers = 1;
+        s.step = state.step();
+        s.params = new LinkedHashMap<>(state.parameters());
+        s.updater = new LinkedHashMap<>(state.updaterState());
+        s.lossSum = lossSum;
+        s.steps = steps;
+        s.images = images;
+        s.maxTrainNanos = trainNanos;
+        s.stepNanos = stepNanos;
+        s.dataWaitNanos = dataWaitNanos;
+        s.gradNormSum = gradNormSum;
+        s.gradNormCount = gradNormCount;
+        s.sessionsCreated = created ? 1 : 0;
+        s.workerLoss.put(worker, steps == 0 ? Double.NaN : lossSum / steps);
+        return s;
+    }
+
+    /** Adds {@code other} into this sum (in place, as treeAggregate allows) and returns this. */
+    static RoundSum merge(RoundSum a, RoundSum b) {
+        if (b.workers == 0) return a;
+        if (a.workers == 0) return b;
+        if (a.step != b.step)
+            throw new IllegalStateException("workers disagree on the step count: " + a.step + " vs " + b.step);
+        addInto(a.params, b.params, "parameter");
+        addInto(a.updater, b.updater, "updater state");
+        a.workers += b.workers;
+        a.lossSum += b.lossSum;
+        a.steps += b.steps;
+        a.images += b.images;
+        a.maxTrainNanos = Math.max(a.maxTrainNanos, b.maxTrainNanos);
+        a.stepNanos += b.stepNanos;
+        a.dataWaitNanos += b.dataWaitNanos;
+        a.gradNormSum += b.gradNormSum;
+        a.gradNormCount += b.gradNormCount;
+        a.sessionsCreated += b.sessionsCreated;
+        a.workerLoss.putAll(b.workerLoss);
+        return a;
+    }
+
+    private static void addInto(Map<String, INDArray> into, Map<String, INDArray> from, String kind) {
+        if (!into.keySet().equals(from.keySet()))
+            throw new IllegalStateException("workers disagree on " + kind + " names: " + into.keySet() + " vs " + from.keySet());
+        for (var e : from.entrySet()) into.get(e.getKey()).addi(e.getValue());
+    }
+
+    /** The averaged state: parameters and updater state divided by the number of workers. */
+    TrainingState average() {
+        if (workers == 0) throw new IllegalStateException("no worker returned a result");
+        var p = new LinkedHashMap<String, INDArray>();
+        var u = new LinkedHashMap<String, INDArray>();
+        // Division by 1 is exact, so one worker's state passes through bit for bit.
+        params.forEach((k, v) -> p.put(k, workers == 1 ? v : v.divi(workers)));
+        updater.forEach((k, v) -> u.put(k, workers == 1 ? v : v.divi(workers)));
+        return new TrainingState(step, p, u);
+    }
+
+    double meanLoss() {
+        return lossSum / steps;
+    }
+}

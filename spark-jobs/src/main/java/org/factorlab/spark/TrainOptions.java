@@ -1,0 +1,82 @@
+package org.factorlab.spark;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import picocli.CommandLine.Option;
+
+/** The options of {@code factorlab train --spark} and of {@link TrainJob}'s spark-submit main class. */
+public final class TrainOptions {
+    @Option(names = "--model", required = true, description = "Model name (encdiff, tiny, ...).")
+    String model;
+
+    @Option(names = "--config", required = true, description = "Model config YAML: a local path or Hadoop FileSystem URI.")
+    String config;
+
+    @Option(names = "--data", required = true, description = "Shards: Hadoop FileSystem URI (hdfs://..., file://...), or toy:squares.")
+    String data;
+
+    @Option(names = "--run-dir", required = true, description = "Run directory: Hadoop FileSystem URI.")
+    String runDir;
+
+    @Option(names = "--master", description = "Spark master (default: from spark-submit, else local[*]).")
+    String master;
+
+    @Option(names = "--workers", defaultValue = "0", description = "Parallel workers, one task each (default ${DEFAULT-VALUE}: Spark's default parallelism).")
+    int workers;
+
+    @Option(names = "--averaging-frequency", defaultValue = "5", description = "Minibatches per worker between averagings (default ${DEFAULT-VALUE}).")
+    int averagingFrequency;
+
+    @Option(names = "--batch-size-per-worker", defaultValue = "16", description = "Minibatch size on each worker (default ${DEFAULT-VALUE}).")
+    int batchSizePerWorker;
+
+    @Option(names = "--rounds", defaultValue = "100", description = "Averaging rounds in total (default ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(names = "--checkpoint-every", defaultValue = "10", description = "Checkpoint every N rounds (default ${DEFAULT-VALUE}).")
+    int checkpointEvery;
+
+    @Option(names = "--keep-checkpoints", defaultValue = "3", description = "Newest checkpoints kept (default ${DEFAULT-VALUE}).")
+    int keepCheckpoints;
+
+    @Option(names = "--ema-decay", defaultValue = "0.999", description = "EMA decay per step; 0 disables (default ${DEFAULT-VALUE}).")
+    double emaDecay;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of initialisation and data order (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--resume", description = "Continue from the newest complete checkpoint in --run-dir.")
+    boolean resume;
+
+    @Option(names = "--aggregation-depth", defaultValue = "2", description = "treeAggregate depth (default ${DEFAULT-VALUE}).")
+    int aggregationDepth;
+
+    @Option(names = "--conf", description = "Extra Spark setting KEY=VALUE for a context this command creates (repeatable).")
+    Map<String, String> conf = new LinkedHashMap<>();
+
+    /** The validated job parameters; the config file is read through Hadoop (so hdfs:// works in cluster mode). */
+    public TrainJobParams toParams(Configuration hadoopConf) {
+        var b = TrainJobParams.builder().model(model).config(config, readConfig(config, hadoopConf)).data(data)
+                .runDir(runDir).master(master).workers(workers).averagingFrequency(averagingFrequency)
+                .batchSizePerWorker(batchSizePerWorker).rounds(rounds).checkpointEvery(checkpointEvery)
+                .keepCheckpoints(keepCheckpoints).emaDecay(emaDecay).seed(seed).resume(resume)
+                .aggregationDepth(aggregationDepth);
+        conf.forEach(b::sparkConf);
+        return b.build();
+    }
+
+    static String readConfig(String location, Configuration conf) {
+        Path p = new Path(location);
+        try (InputStream in = p.getFileSystem(conf == null ? new Configuration() : conf).open(p)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("--config " + location + ": cannot read (" + e.getMessage() + ")", e);
+        }
+    }
+}

@@ -1,0 +1,17 @@
+package org.factorlab.spark;
+
+import java.util.List;
+import java.util.Map;
+import org.factorlab.train.TrainingState;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * What a completed {@link TrainJob} returns: where its run directory and final checkpoint are, the final averaged
+ * state, the EMA parameters (kept on the driver) and the loss history.
+ */
+public record TrainResult(String runDir, String finalCheckpoint, int rounds, TrainingState state,
+                          Map<String, INDArray> ema, List<RoundStats> history, int resumedFromRound) {
+    public TrainResult {
+        history = List.copyOf(history);
+    }
+}

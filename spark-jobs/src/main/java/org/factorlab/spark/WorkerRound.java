@@ -1,0 +1,104 @@
+package org.factorlab.spark;
+
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.Function2;
+import org.apache.spark.broadcast.Broadcast;
+import org.factorlab.data.Batch;
+import org.factorlab.data.BatchSource;
+import org.factorlab.train.TrainingSession;
+import org.factorlab.train.TrainingState;
+
+/**
+ * One worker's part of a round, run as the Spark task of partition {@code worker}: bind the task's GPU (if any),
+ * borrow the executor's cached session, load the broadcast state, train {@code averagingFrequency} minibatches of
+ * the worker's own partition in an order derived from (seed, round, worker), and return the new state.
+ */
+final class WorkerRound implements Function2<Integer, Iterator<Integer>, Iterator<RoundSum>> {
+    private static final long serialVersionUID = 1L;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WorkerRound.class);
+    /** Devices whose binding this executor JVM has logged (once each: how to check GPU use in executor logs). */
+    private static final java.util.Set<Integer> LOGGED_DEVICE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    private final String model;
+    private final String configText;
+    private final long seed;
+    private final WorkerData data;
+    private final int workers;
+    private final int batchSize;
+    private final int averagingFrequency;
+    private final Broadcast<RoundInput> input;
+    private final String runDir;
+    private final String failTaskOnce;
+
+    WorkerRound(TrainJobParams p, WorkerData data, int workers, Broadcast<RoundInput> input, String failTaskOnce) {
+        this.runDir = p.runDir();
+        this.failTaskOnce = failTaskOnce;
+        this.model = p.model();
+        this.configText = p.configText();
+        this.seed = p.seed();
+        this.data = data;
+        this.workers = workers;
+        this.batchSize = p.batchSizePerWorker();
+        this.averagingFrequency = p.averagingFrequency();
+        this.input = input;
+    }
+
+    /** The seed of worker {@code worker}'s data order in round {@code round}: the same on every attempt and resume. */
+    static long dataSeed(long seed, int round, int worker) {
+        return mix(mix(seed ^ 0x6A09E667F3BCC909L) + round * 0x9E3779B97F4A7C15L + worker * 0xBF58476D1CE4E5B9L);
+    }
+
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    @Override
+    public Iterator<RoundSum> call(Integer worker, Iterator<Integer> ignored) {
+        TaskContext ctx = TaskContext.get();
+        var binding = GpuBinding.bind(ctx == null ? null : ctx.resourcesJMap(), System.getenv("CUDA_VISIBLE_DEVICES"),
+                GpuBinding.Devices.ND4J);
+        if (LOGGED_DEVICE.add(binding.ordinal()))
+            LOG.info("worker tasks on this executor: {}; ND4J backend {}", binding.description(),
+                    org.nd4j.linalg.factory.Nd4j.getBackend().getClass().getSimpleName());
+        RoundInput in = input.value();
+        var lease = SessionPool.borrow(SessionPool.key(model, configText, seed, binding.ordinal()), configText);
+        boolean ok = false;
+        try {
+            RoundSum result = train(lease.session(), worker, in, lease.created());
+            ok = true;
+            return List.of(result).iterator();
+        } finally {
+            if (ok) SessionPool.giveBack(lease);
+            else SessionPool.discard(lease);
+        }
+    }
+
+    private RoundSum train(TrainingSession session, int worker, RoundInput in, boolean created) {
+        session.load(in.state());
+        long start = System.nanoTime(), stepNanos = 0, waitNanos = 0, images = 0;
+        double lossSum = 0, gradSum = 0;
+        long gradCount = 0;
+        try (BatchSource source = data.open(worker, workers, batchSize, dataSeed(seed, in.round(), worker))) {
+            for (int i = 0; i < averagingFrequency; i++) {
+                if (i == averagingFrequency / 2) FaultInjection.maybeFailTask(failTaskOnce, runDir, in.round(), worker);
+                long t0 = System.nanoTime();
+                Batch batch = source.next();
+                long t1 = System.nanoTime();
+                double loss = session.step(batch);
+                stepNanos += System.nanoTime() - t1;
+                waitNanos += t1 - t0;
+                lossSum += loss;
+                images += batch.size();
+                double g = session.lastGradientNorm();
+                if (Double.isFinite(g)) { gradSum += g; gradCount++; }
+            }
+        }
+        TrainingState out = session.state();
+        return RoundSum.ofWorker(worker, out, lossSum, averagingFrequency, images, System.nanoTime() - start,
+                stepNanos, waitNanos, gradSum, gradCount, created);
+    }
+}

@@ -1,0 +1,155 @@
+package org.factorlab.spark.toy;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.factorlab.data.Batch;
+import org.factorlab.train.ModelProvider;
+import org.factorlab.train.TrainingSession;
+import org.factorlab.train.TrainingState;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * The {@code tiny} model: a documented toy that exercises the Spark training machinery in seconds. It is a real
+ * SameDiff model (a one-hidden-layer tanh autoencoder over flattened images, MSE reconstruction loss) with its
+ * own SGD or Adam update on INDArrays. Training is a pure function of (config, seed, data), which is what the
+ * equivalence tests of parameter averaging need.
+ */
+public final class TinyModel implements ModelProvider {
+    public static final String NAME = "tiny";
+    public static final String INPUT = "x";
+    public static final String W1 = "w1";
+    public static final String B1 = "b1";
+    public static final String W2 = "w2";
+    public static final String B2 = "b2";
+    public static final String LOSS = "loss";
+    public static final List<String> PARAMS = List.of(W1, B1, W2, B2);
+    /** Updater state keys are {@code <param>/m} and {@code <param>/v} (Adam); SGD has none. */
+    public static final String ADAM_M = "/m";
+    public static final String ADAM_V = "/v";
+
+    @Override
+    public String modelName() {
+        return NAME;
+    }
+
+    @Override
+    public TrainingSession open(String configText, long seed) {
+        return new Session(TinyConfig.parse(configText), seed);
+    }
+
+    static final class Session implements TrainingSession {
+        private final TinyConfig config;
+        private final SameDiff sd;
+        private final int pixels;
+        private final Map<String, INDArray> updater = new LinkedHashMap<>();
+        private long step;
+        private double lastGradNorm = Double.NaN;
+
+        Session(TinyConfig config, long seed) {
+            this.config = config;
+            this.pixels = config.image().pixels();
+            int h = config.hidden();
+            // Initial weights from a JDK RNG: bit-identical on every JVM and backend (driver and workers agree).
+            SplittableRandom rng = new SplittableRandom(seed);
+            sd = SameDiff.create();
+            SDVariable x = sd.placeHolder(INPUT, DataType.FLOAT, -1, pixels);
+            SDVariable w1 = sd.var(W1, uniform(rng, pixels, h, Math.sqrt(6.0 / (pixels + h))));
+            SDVariable b1 = sd.var(B1, Nd4j.zeros(DataType.FLOAT, 1, h));
+            SDVariable w2 = sd.var(W2, uniform(rng, h, pixels, Math.sqrt(6.0 / (pixels + h))));
+            SDVariable b2 = sd.var(B2, Nd4j.zeros(DataType.FLOAT, 1, pixels));
+            SDVariable hidden = sd.math.tanh(x.mmul(w1).add(b1));
+            SDVariable recon = hidden.mmul(w2).add(b2);
+            SDVariable loss = sd.math.square(recon.sub(x)).mean(LOSS);
+            sd.setLossVariables(loss);
+            if (config.optimizer() == TinyConfig.Optimizer.ADAM) {
+                for (String p : PARAMS) {
+                    long[] shape = sd.getArrForVarName(p).shape();
+                    updater.put(p + ADAM_M, Nd4j.zeros(DataType.FLOAT, shape));
+                    updater.put(p + ADAM_V, Nd4j.zeros(DataType.FLOAT, shape));
+                }
+            }
+        }
+
+        private static INDArray uniform(SplittableRandom rng, int rows, int cols, double limit) {
+            float[] v = new float[rows * cols];
+            for (int i = 0; i < v.length; i++) v[i] = (float) ((rng.nextDouble() * 2 - 1) * limit);
+            return Nd4j.create(v, new long[]{rows, cols}, DataType.FLOAT);
+        }
+
+        @Override
+        public double step(Batch batch) {
+            INDArray images = batch.images();
+            long perImage = images.length() / images.size(0);
+            if (perImage != pixels)
+                throw new IllegalArgumentException("tiny model: config image has " + pixels + " values per image, batch has "
+                        + perImage + " (shape " + java.util.Arrays.toString(images.shape()) + ")");
+            INDArray x = images.castTo(DataType.FLOAT).reshape('c', images.size(0), pixels);
+            OutAndGrad og = sd.calculateGradientsAndOutputs(Map.of(INPUT, x), List.of(LOSS), PARAMS);
+            double loss = og.getOutputs().get(LOSS).getDouble(0);
+            step++;
+            double sq = 0;
+            for (String p : PARAMS) {
+                INDArray g = og.getGradients().get(p);
+                sq += g.norm2Number().doubleValue() * g.norm2Number().doubleValue();
+                apply(p, sd.getArrForVarName(p), g);
+            }
+            lastGradNorm = Math.sqrt(sq);
+            return loss;
+        }
+
+        private void apply(String name, INDArray param, INDArray grad) {
+            double lr = config.learningRate();
+            if (config.optimizer() == TinyConfig.Optimizer.SGD) {
+                param.subi(grad.mul(lr));
+                return;
+            }
+            double b1 = config.beta1(), b2 = config.beta2();
+            INDArray m = updater.get(name + ADAM_M), v = updater.get(name + ADAM_V);
+            m.muli(b1).addi(grad.mul(1 - b1));
+            v.muli(b2).addi(grad.mul(grad).muli(1 - b2));
+            double alpha = lr * Math.sqrt(1 - Math.pow(b2, step)) / (1 - Math.pow(b1, step));
+            param.subi(m.div(Transforms.sqrt(v, true).addi(config.epsilon())).muli(alpha));
+        }
+
+        @Override
+        public TrainingState state() {
+            var params = new LinkedHashMap<String, INDArray>();
+            for (String p : PARAMS) params.put(p, sd.getArrForVarName(p).dup());
+            var upd = new LinkedHashMap<String, INDArray>();
+            updater.forEach((k, v) -> upd.put(k, v.dup()));
+            return new TrainingState(step, params, upd);
+        }
+
+        @Override
+        public void load(TrainingState state) {
+            for (String p : PARAMS) assign("parameter", p, sd.getArrForVarName(p), state.parameters().get(p));
+            for (var e : updater.entrySet()) assign("updater state", e.getKey(), e.getValue(), state.updaterState().get(e.getKey()));
+            if (state.updaterState().size() != updater.size())
+                throw new IllegalArgumentException("tiny model: updater state has keys " + state.updaterState().keySet()
+                        + ", expected " + updater.keySet() + " (optimizer " + config.optimizer() + ")");
+            step = state.step();
+            lastGradNorm = Double.NaN;
+        }
+
+        private static void assign(String kind, String name, INDArray target, INDArray value) {
+            if (value == null) throw new IllegalArgumentException("tiny model: " + kind + " '" + name + "' missing from state");
+            if (!java.util.Arrays.equals(target.shape(), value.shape()))
+                throw new IllegalArgumentException("tiny model: " + kind + " '" + name + "' has shape "
+                        + java.util.Arrays.toString(value.shape()) + ", expected " + java.util.Arrays.toString(target.shape()));
+            target.assign(value);
+        }
+
+        @Override
+        public double lastGradientNorm() {
+            return lastGradNorm;
+        }
+    }
+}
