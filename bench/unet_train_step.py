@@ -6,7 +6,8 @@ the architecture description, not copied:
   * U-Net (LDM openaimodel.UNetModel): model_channels 64, channel_mult [1,2,4,4], 2 ResBlocks per level,
     scale-shift norm, ResBlock up/down (resblock_updown), spatial transformers at the levels whose downsampling
     factor ds is in --attention-resolutions (LDM semantics: ds = 1, 2, 4, 8 for four levels; the middle block
-    always has one), 8 heads with dim_head = ch // heads, transformer depth 1, context_dim 16.
+    always has one; default 1,2,4 as the official Shapes3D config, i.e. feature maps 16/8/4 on the 16x16 latent),
+    8 heads with dim_head = ch // heads, transformer depth 1, context_dim 16.
   * Spatial transformer (LDM attention.SpatialTransformer): GroupNorm(eps 1e-6), 1x1 conv in, LN + self-attention,
     LN + cross-attention over the tokens (no q/k/v bias), LN + GEGLU feed-forward (x4), zero-initialised 1x1 conv out,
     residual.
@@ -28,6 +29,7 @@ import json
 import math
 import os
 import platform
+import resource
 import statistics
 import sys
 import time
@@ -355,7 +357,9 @@ def run(a, size, model, opt, abar, log):
     ms = statistics.median(times)
     return {"input_size": size, "batch": B, "steps": a.steps, "ms_per_step": ms, "ms_per_step_all": times,
             "images_per_s": B / (ms / 1000), "gflop_per_step": 3 * forward_flops / 1e9,
-            "gflop_forward": forward_flops / 1e9}
+            "gflop_forward": forward_flops / 1e9,
+            # peak resident memory of the process so far (Linux reports KiB)
+            "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
 def main(argv=None):

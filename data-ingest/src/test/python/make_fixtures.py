@@ -68,6 +68,9 @@ def shapes3d():
             f.create_dataset("labels", data=labs, chunks=label_chunks or (min(10, len(labs)), 6), compression="gzip")
 
     write("3dshapes_subset.h5", images, labels)
+    with h5py.File(path("shapes3d", "3dshapes_contiguous.h5"), "w") as f:  # no chunks, no compression
+        f.create_dataset("images", data=images[:6])
+        f.create_dataset("labels", data=labels[:6])
     # chunks that split an image and leave partial edge chunks: the reader must assemble images.
     write("3dshapes_oddchunks.h5", images[:20], labels[:20], chunks=(7, 32, 64, 3), label_chunks=(3, 6))
     bad = labels[:5].copy()

@@ -34,7 +34,7 @@ import picocli.CommandLine.Option;
 @Command(name = "ingest", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Benchmarks ingest: Shapes3D h5 -> shards images/s, and peak heap while streaming an MPI3D-sized npz.",
                 "The h5 is written by /usr/bin/python3 with h5py (bundled script make_3dshapes_h5.py) unless --h5 names one;",
-                "the npz is written here with java.util.zip (deflate level 1)."})
+                "the MPI3D npz is written here with java.util.zip (stored like numpy.savez, or deflated with --mpi3d-compressed)."})
 public final class IngestBenchmark implements BenchmarkCommand, Callable<Integer> {
     @Option(names = "--images", defaultValue = "48000", description = "Images in the generated h5 (default ${DEFAULT-VALUE}).")
     int images;
@@ -62,6 +62,9 @@ public final class IngestBenchmark implements BenchmarkCommand, Callable<Integer
 
     @Option(names = "--mpi3d-mode", defaultValue = "read", description = "read: stream through the reader; ingest: reader -> shard writer -> shards (needs ~2x the raw size on disk).")
     String mpi3dMode;
+
+    @Option(names = "--mpi3d-compressed", description = "Write the npz deflated (as numpy.savez_compressed) instead of stored (as numpy.savez, like the released files).")
+    boolean mpi3dCompressed;
 
     @Option(names = "--heap", defaultValue = "1g", description = "-Xmx of the MPI3D child JVM (default ${DEFAULT-VALUE}).")
     String heap;
@@ -145,8 +148,8 @@ public final class IngestBenchmark implements BenchmarkCommand, Callable<Integer
         Mpi3dReader.layoutForCount("--mpi3d-images", mpi3dImages);
         Path npz = work.resolve("mpi3d_bench.npz");
         long t = System.nanoTime();
-        writeNpz(npz, mpi3dImages);
-        System.out.printf(Locale.ROOT, "mpi3d: wrote %s (%,d images, %,d raw bytes, %,d on disk) in %.1f s%n", npz, mpi3dImages,
+        writeNpz(npz, mpi3dImages, mpi3dCompressed);
+        System.out.printf(Locale.ROOT, "mpi3d: wrote %s (%s, %,d images, %,d raw bytes, %,d on disk) in %.1f s%n", npz, mpi3dCompressed ? "deflated" : "stored", mpi3dImages,
                 (long) mpi3dImages * 12288, Files.size(npz), (System.nanoTime() - t) / 1e9);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + heap, "-cp", System.getProperty("java.class.path"),
@@ -171,35 +174,54 @@ public final class IngestBenchmark implements BenchmarkCommand, Callable<Integer
         Files.deleteIfExists(npz);
     }
 
-    /** An npz holding {@code images} (n, 64, 64, 3) uint8, deflate level 1 (zip64), streamed so it never sits in memory. */
-    static void writeNpz(Path file, int n) throws IOException {
-        String header = "{'descr': '|u1', 'fortran_order': False, 'shape': (" + n + ", 64, 64, 3), }";
-        int total = 10 + header.length() + 1;
-        int pad = (64 - total % 64) % 64;
-        header = header + " ".repeat(pad) + "\n";
+    /**
+     * An npz holding {@code images} (n, 64, 64, 3) uint8, written as numpy.savez does (one stored, uncompressed zip64
+     * entry) or, with {@code deflate}, as numpy.savez_compressed does. Streamed: the array never sits in memory. A
+     * stored entry needs its CRC up front, so the images are generated twice (they are cheap).
+     */
+    static void writeNpz(Path file, int n, boolean deflate) throws IOException {
+        String dict = "{'descr': '|u1', 'fortran_order': False, 'shape': (" + n + ", 64, 64, 3), }";
+        int pad = (64 - (10 + dict.length() + 1) % 64) % 64;
+        byte[] dictBytes = (dict + " ".repeat(pad) + "\n").getBytes(StandardCharsets.ISO_8859_1);
+        ByteBuffer h = ByteBuffer.allocate(10).order(ByteOrder.LITTLE_ENDIAN);
+        h.put((byte) 0x93).put("NUMPY".getBytes(StandardCharsets.ISO_8859_1)).put((byte) 1).put((byte) 0).putShort((short) dictBytes.length);
+        byte[] header = h.array();
+        byte[] img = new byte[64 * 64 * 3];
+        ZipEntry entry = new ZipEntry(Mpi3dReader.IMAGES + ".npy");
+        if (!deflate) {
+            var crc = new java.util.zip.CRC32();
+            crc.update(header);
+            crc.update(dictBytes);
+            for (int i = 0; i < n; i++) crc.update(benchImage(i, img));
+            long size = header.length + dictBytes.length + (long) n * img.length;
+            entry.setMethod(ZipEntry.STORED);
+            entry.setSize(size);
+            entry.setCompressedSize(size);
+            entry.setCrc(crc.getValue());
+        }
         try (OutputStream raw = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20);
              ZipOutputStream zip = new ZipOutputStream(raw)) {
             zip.setLevel(Deflater.BEST_SPEED);
-            zip.putNextEntry(new ZipEntry(Mpi3dReader.IMAGES + ".npy"));
-            ByteBuffer h = ByteBuffer.allocate(10).order(ByteOrder.LITTLE_ENDIAN);
-            h.put((byte) 0x93).put("NUMPY".getBytes(StandardCharsets.ISO_8859_1)).put((byte) 1).put((byte) 0).putShort((short) header.length());
-            zip.write(h.array());
-            zip.write(header.getBytes(StandardCharsets.ISO_8859_1));
-            byte[] img = new byte[64 * 64 * 3];
-            for (int i = 0; i < n; i++) {
-                // a background colour, a moving block and the row number: compressible like photos of one scene, not constant
-                int bg = (i * 7) & 0xff;
-                for (int p = 0; p < 64 * 64; p++) {
-                    int y = p / 64, x = p % 64;
-                    boolean block = Math.abs(x - (i % 40) - 12) < 6 && Math.abs(y - (i / 40 % 40) - 12) < 6;
-                    img[3 * p] = (byte) (block ? 250 : bg + y);
-                    img[3 * p + 1] = (byte) (block ? 40 : 90 + x);
-                    img[3 * p + 2] = (byte) (i >> (p & 15));
-                }
-                zip.write(img);
-            }
+            zip.putNextEntry(entry);
+            zip.write(header);
+            zip.write(dictBytes);
+            for (int i = 0; i < n; i++) zip.write(benchImage(i, img));
             zip.closeEntry();
         }
+    }
+
+    /** Image {@code i} of the generated MPI3D stand-in: a background ramp and a block that moves with i. */
+    private static byte[] benchImage(int i, byte[] img) {
+        int bg = (i * 7) & 0xff, bx = i % 40 + 12, by = i / 40 % 40 + 12;
+        for (int y = 0; y < 64; y++)
+            for (int x = 0; x < 64; x++) {
+                int p = 3 * (y * 64 + x);
+                boolean block = Math.abs(x - bx) < 6 && Math.abs(y - by) < 6;
+                img[p] = (byte) (block ? 250 : bg + y);
+                img[p + 1] = (byte) (block ? 40 : 90 + x);
+                img[p + 2] = (byte) (i >> 12);
+            }
+        return img;
     }
 
     private static long cpuNanos() {

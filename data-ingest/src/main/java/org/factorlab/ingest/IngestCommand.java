@@ -94,7 +94,8 @@ public final class IngestCommand implements CliCommand, Callable<Integer> {
                                   String configText, boolean progress, PrintStream log) throws IOException {
         long n = reader.count();
         long t0 = System.nanoTime();
-        log.printf(Locale.ROOT, "ingest: %s, %,d images %s -> %s%n", reader, n, reader.spec().imageShape(), output);
+        var shape = reader.spec().imageShape();
+        log.printf(Locale.ROOT, "ingest: %s, %,d images of %dx%dx%d -> %s%n", reader, n, shape.height(), shape.width(), shape.channels(), output);
         try (ShardWriter w = ShardWriter.create(output, reader.spec(), options.withExpectedRows(n), conf)) {
             ProgressBar bar = progress ? new ProgressBarBuilder().setTaskName("Reading").setInitialMax(n).setUnit(" img", 1)
                     .showSpeed().setSpeedUnit(ChronoUnit.SECONDS).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500)

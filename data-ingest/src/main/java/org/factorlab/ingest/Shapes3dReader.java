@@ -167,16 +167,17 @@ public final class Shapes3dReader implements RawReader {
         int n = gridIndex.length;
         int imageBytes = spec.imageShape().bytes();
         if (images instanceof ContiguousDataset c) {
-            ByteBuffer buf;
-            try {
-                buf = c.getBuffer();
-            } catch (RuntimeException e) {
-                throw new InvalidInputException(file, IMAGES, "cannot read (truncated or corrupt?): " + e.getMessage(), e);
-            }
-            for (int r = 0; r < n; r++) {
-                byte[] img = new byte[imageBytes];
-                buf.get(img);
-                sink.accept(example(r, img));
+            // uncompressed, one block: read it straight from the file (jhdf's getBuffer maps it whole, > 2 GB fails)
+            long start = hdf.getUserBlockSize() + c.getDataAddress();
+            try (var ch = java.nio.channels.FileChannel.open(path, java.nio.file.StandardOpenOption.READ)) {
+                if (ch.size() < start + (long) n * imageBytes)
+                    throw new InvalidInputException(file, IMAGES, "file ends at byte " + ch.size() + ", before the last image (truncated file?)");
+                var buf = ByteBuffer.allocate(imageBytes);
+                for (int r = 0; r < n; r++) {
+                    buf.clear();
+                    while (buf.hasRemaining()) ch.read(buf, start + (long) r * imageBytes + buf.position());
+                    sink.accept(example(r, buf.array().clone()));
+                }
             }
             return;
         }

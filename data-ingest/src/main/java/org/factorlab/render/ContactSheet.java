@@ -32,6 +32,27 @@ public final class ContactSheet {
         return out;
     }
 
+    /**
+     * One row per factor with more than one class: {@code columns} images varying that factor over evenly spaced
+     * classes, the others held at a seeded random base point (rows padded by repeating the last image).
+     */
+    public static List<byte[]> traversals(Renderer r, int columns, long seed) {
+        var grid = r.spec().grid();
+        int[] base = grid.classes(new java.util.SplittableRandom(seed).nextLong(grid.count()));
+        List<byte[]> out = new java.util.ArrayList<>();
+        for (int k = 0; k < grid.numFactors(); k++) {
+            int n = grid.size(k);
+            if (n < 2) continue;
+            for (int j = 0; j < columns; j++) {
+                int[] c = base.clone();
+                c[k] = (int) Math.round((double) Math.min(j, n - 1) * (n - 1) / Math.max(1, Math.min(columns, n) - 1));
+                c[k] = Math.min(c[k], n - 1);
+                out.add(r.image(c));
+            }
+        }
+        return out;
+    }
+
     public static void write(List<byte[]> images, ImageShape shape, int columns, int zoom, Path png) throws IOException {
         if (png.getParent() != null) Files.createDirectories(png.getParent());
         if (!ImageIO.write(of(images, shape, columns, zoom), "png", png.toFile())) throw new IOException("no PNG writer");

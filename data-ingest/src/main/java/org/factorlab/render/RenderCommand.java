@@ -32,7 +32,7 @@ public final class RenderCommand implements Callable<Integer>, CliCommand {
     @Parameters(index = "0", description = "Dataset to render: ${COMPLETION-CANDIDATES}.")
     Kind kind;
 
-    @Option(names = "--output", required = true, description = "Output dataset directory (file:///..., hdfs://..., or a path on the default FileSystem).")
+    @Option(names = "--output", description = "Output dataset directory (file:///..., hdfs://..., or a path on the default FileSystem). Without it only the sheets are drawn.")
     String output;
 
     @Option(names = "--size", defaultValue = "64", description = "Image height and width in pixels (default ${DEFAULT-VALUE}).")
@@ -60,20 +60,31 @@ public final class RenderCommand implements Callable<Integer>, CliCommand {
     @Option(names = "--spill-dir", description = "Local directory for the shuffle's spill files (default: java.io.tmpdir).")
     Path spillDir;
 
-    @Option(names = "--sheet", description = "Also write a PNG contact sheet of 32 sample images to this local file.")
+    @Option(names = "--sheet", description = "Also write a PNG contact sheet of 32 random sample images to this local file.")
     Path sheet;
+
+    @Option(names = "--traversals", description = "Also write a PNG with one row per factor, varying that factor from a base image.")
+    Path traversals;
 
     @Override
     public Integer call() throws IOException {
+        if (output == null && sheet == null && traversals == null)
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "give --output (and/or --sheet, --traversals)");
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         Renderer r = renderer(kind, size, samples, factors, t);
         DatasetSpec spec = r.spec();
         System.err.printf("rendering %s: %,d images of %dx%dx%d, factors %s sizes %s%n", spec.name(), r.count(),
                 size, size, spec.imageShape().channels(), spec.factorNames(), java.util.Arrays.toString(spec.factorSizes()));
+        int zoom = Math.max(1, 128 / size);
         if (sheet != null) {
-            ContactSheet.write(r.samples(32, seed), spec.imageShape(), 8, Math.max(1, 128 / size), sheet);
+            ContactSheet.write(r.samples(32, seed), spec.imageShape(), 8, zoom, sheet);
             System.err.println("contact sheet: " + sheet);
         }
+        if (traversals != null) {
+            ContactSheet.write(ContactSheet.traversals(r, 10, seed), spec.imageShape(), 10, zoom, traversals);
+            System.err.println("factor traversals: " + traversals);
+        }
+        if (output == null) return 0;
         Configuration conf = HadoopConf.load();
         var opts = ShardWriter.Options.defaults().withSeed(seed).withRowsPerShard(rowsPerShard).withExpectedRows(r.count())
                 .withThreads(t).withSpillDir(spillDir).withZstdLevel(zstdLevel).withProgress(true);

@@ -27,10 +27,10 @@ import org.factorlab.provenance.Provenance;
  * one does not exist. It names the dataset, its factors (names, sizes, stored values), attributes, image shape,
  * row count, shuffle seed, each shard (file name, rows, bytes, SHA-256) and the provenance of the write.
  */
-@JsonPropertyOrder({"format", "formatVersion", "dataset", "factors", "attributes", "imageShape", "rows", "rowsPerShard",
+@JsonPropertyOrder({"format", "formatVersion", "dataset", "factors", "attributes", "imageShape", "rows", "shardCount", "rowsPerShard",
         "shuffleSeed", "compression", "shards", "provenance"})
 public record Manifest(String format, int formatVersion, String dataset, List<Factor> factors, List<String> attributes,
-                      ImageShape imageShape, long rows, long rowsPerShard, long shuffleSeed, String compression,
+                      ImageShape imageShape, long rows, int shardCount, long rowsPerShard, long shuffleSeed, String compression,
                       List<Shard> shards, Provenance provenance) {
     public static final String FILE_NAME = "_manifest.json";
     public static final String FORMAT = "factorlab-shards";
@@ -65,7 +65,7 @@ public record Manifest(String format, int formatVersion, String dataset, List<Fa
      */
     public boolean sameDataset(Manifest o) {
         return o != null && Objects.equals(format, o.format) && formatVersion == o.formatVersion
-                && spec().equals(o.spec()) && rows == o.rows && rowsPerShard == o.rowsPerShard
+                && spec().equals(o.spec()) && rows == o.rows && shardCount == o.shardCount && rowsPerShard == o.rowsPerShard
                 && shuffleSeed == o.shuffleSeed && Objects.equals(compression, o.compression) && shards.equals(o.shards);
     }
 
@@ -77,22 +77,25 @@ public record Manifest(String format, int formatVersion, String dataset, List<Fa
         }
     }
 
-    /** SHA-256 (hex) of this manifest's JSON bytes: what {@link Provenance#dataManifestSha256()} records. */
+    /** SHA-256 (hex) of this manifest serialised as JSON (for a dataset on disk use {@link ShardDataset#manifestSha256()}). */
     public String sha256() {
         return sha256Hex(toJson());
     }
 
     /** Reads and validates {@code dir/_manifest.json}; a missing manifest means no dataset. */
     public static Manifest read(FileSystem fs, Path dir) throws IOException {
+        return parse(readBytes(fs, dir), new Path(dir, FILE_NAME).toString());
+    }
+
+    /** The raw bytes of {@code dir/_manifest.json}; a missing manifest means no dataset. */
+    static byte[] readBytes(FileSystem fs, Path dir) throws IOException {
         Path file = new Path(dir, FILE_NAME);
         if (!fs.exists(file))
             throw new MissingDatasetException("no dataset at " + dir + ": " + FILE_NAME
                     + " is missing (never written, or the write did not complete)");
-        byte[] bytes;
         try (InputStream in = fs.open(file)) {
-            bytes = in.readAllBytes();
+            return in.readAllBytes();
         }
-        return parse(bytes, file.toString());
     }
 
     public static Manifest parse(byte[] json, String where) throws InvalidInputException {
@@ -122,6 +125,8 @@ public record Manifest(String format, int formatVersion, String dataset, List<Fa
         if (rows < 1) throw new InvalidInputException(where, "rows", "must be positive, got " + rows);
         if (rowsPerShard < 1) throw new InvalidInputException(where, "rowsPerShard", "must be positive, got " + rowsPerShard);
         if (shards.isEmpty()) throw new InvalidInputException(where, "shards", "no shards listed");
+        if (shardCount != shards.size())
+            throw new InvalidInputException(where, "shardCount", shardCount + " but " + shards.size() + " shards are listed");
         try {
             spec();
             ShardSchema.of(spec());

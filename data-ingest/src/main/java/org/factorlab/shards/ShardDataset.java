@@ -44,8 +44,10 @@ public final class ShardDataset {
     private final Path dir;
     private final Manifest manifest;
     private final long[] shardStart;
+    private final String manifestSha256;
 
-    private ShardDataset(Configuration conf, FileSystem fs, Path dir, Manifest manifest) {
+    private ShardDataset(Configuration conf, FileSystem fs, Path dir, Manifest manifest, String manifestSha256) {
+        this.manifestSha256 = manifestSha256;
         this.conf = conf;
         this.fs = fs;
         this.dir = dir;
@@ -59,7 +61,9 @@ public final class ShardDataset {
         Path dir = new Path(uri);
         FileSystem fs = dir.getFileSystem(conf);
         dir = fs.makeQualified(dir);
-        return new ShardDataset(conf, fs, dir, Manifest.read(fs, dir));
+        byte[] json = Manifest.readBytes(fs, dir);
+        Manifest m = Manifest.parse(json, new Path(dir, Manifest.FILE_NAME).toString());
+        return new ShardDataset(conf, fs, dir, m, Manifest.sha256Hex(json));
     }
 
     public Manifest manifest() {
@@ -68,6 +72,11 @@ public final class ShardDataset {
 
     public DatasetSpec spec() {
         return manifest.spec();
+    }
+
+    /** SHA-256 (hex) of the manifest file's bytes: what {@code Provenance.dataManifestSha256} of a run records. */
+    public String manifestSha256() {
+        return manifestSha256;
     }
 
     public URI uri() {
@@ -94,14 +103,14 @@ public final class ShardDataset {
     // ---- selections: which rows a reader (or a Spark worker) sees ------------------------------------------------
 
     /** A contiguous run of rows {@code [from, to)} inside shard {@code shard} (row numbers within the file). */
-    public record Range(int shard, long from, long to) {
+    public record Range(int shard, long from, long to) implements java.io.Serializable {
         public long rows() {
             return to - from;
         }
     }
 
     /** A subset of the dataset's rows, as runs inside shards, in stored order. */
-    public record Selection(List<Range> ranges) {
+    public record Selection(List<Range> ranges) implements java.io.Serializable {
         public Selection {
             ranges = List.copyOf(ranges);
         }

@@ -75,6 +75,35 @@ class CelebaReaderTest {
     }
 
     @Test
+    void badValuesMissingSplitsAndMissingImagesAreNamed(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws IOException {
+        java.nio.file.Path src = Fixtures.path("celeba/ok");
+        java.nio.file.Path dir = tmp.resolve("celeba");
+        java.nio.file.Files.createDirectories(dir.resolve("img_align_celeba"));
+        try (var s = java.nio.file.Files.list(src.resolve("img_align_celeba"))) {
+            for (var f : s.toList()) java.nio.file.Files.copy(f, dir.resolve("img_align_celeba").resolve(f.getFileName()));
+        }
+        String attrs = java.nio.file.Files.readString(src.resolve("list_attr_celeba.txt"));
+        String parts = java.nio.file.Files.readString(src.resolve("list_eval_partition.txt"));
+        var opts = new ReadOptions(1, false, null);
+
+        // a 0 where the file must say 1 or -1: line 3 is the first image, column 2 its first attribute
+        java.nio.file.Files.writeString(dir.resolve("list_attr_celeba.txt"), attrs.replaceFirst("000001.jpg +-?1", "000001.jpg  0"));
+        java.nio.file.Files.writeString(dir.resolve("list_eval_partition.txt"), parts);
+        var v = assertThrows(InvalidInputException.class, () -> new CelebaReader(dir, opts));
+        assertEquals("line 3, column 2 (5_o_Clock_Shadow)", v.field());
+
+        java.nio.file.Files.writeString(dir.resolve("list_attr_celeba.txt"), attrs);
+        java.nio.file.Files.writeString(dir.resolve("list_eval_partition.txt"), parts.replace("000004.jpg 1\n", ""));
+        var split = assertThrows(InvalidInputException.class, () -> new CelebaReader(dir, opts));
+        assertTrue(split.file().endsWith("list_eval_partition.txt") && "000004.jpg".equals(split.field()), split.getMessage());
+
+        java.nio.file.Files.writeString(dir.resolve("list_eval_partition.txt"), parts);
+        java.nio.file.Files.delete(dir.resolve("img_align_celeba").resolve("000005.jpg"));
+        var missing = assertThrows(InvalidInputException.class, () -> new CelebaReader(dir, opts));
+        assertTrue(missing.file().endsWith("000005.jpg") && missing.getMessage().contains("missing image"), missing.getMessage());
+    }
+
+    @Test
     void unreadableJpegIsNamed() {
         var e = assertThrows(InvalidInputException.class, () -> {
             try {

@@ -62,6 +62,16 @@ class Shapes3dReaderTest {
     }
 
     @Test
+    void uncompressedContiguousFilesAreReadToo() throws IOException {
+        List<Example> whole = read("3dshapes_subset.h5", 1), flat = read("3dshapes_contiguous.h5", 1);
+        assertEquals(6, flat.size());
+        for (int i = 0; i < flat.size(); i++) {
+            assertEquals(whole.get(i).index(), flat.get(i).index());
+            assertArrayEquals(whole.get(i).image(), flat.get(i).image(), "image " + i);
+        }
+    }
+
+    @Test
     void labelOutsideTheSpecNamesRowAndColumn() {
         var e = assertThrows(InvalidInputException.class, () -> read("3dshapes_bad_labels.h5", 1));
         assertEquals("labels[3, 3]", e.field());

@@ -41,6 +41,8 @@ class ShardDatasetTest {
         ShardDataset ds = toy("ds", 8);
         assertEquals(ShardWriterTest.SPEC, ds.spec());
         assertEquals(35, ds.rows());
+        byte[] json = Files.readAllBytes(tmp.resolve("ds").resolve(Manifest.FILE_NAME));
+        assertEquals(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(json)), ds.manifestSha256());
         ds.verify();
         Set<Long> seen = new HashSet<>();
         for (var it = ds.examples(ds.all()); it.hasNext(); ) {

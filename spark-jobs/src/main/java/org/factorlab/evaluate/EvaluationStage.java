@@ -47,7 +47,6 @@ public final class EvaluationStage {
         EvaluationReport report = score(sc, runs, suite, configText);
         Path dir = new Path(outputDir);
         FileSystem fs = dir.getFileSystem(sc.hadoopConfiguration());
-        fs.setWriteChecksum(false);
         var withPaths = new ArrayList<EvaluationReport.Run>();
         for (EvaluationReport.Run r : report.runs()) {
             String rel = "runs/" + r.run().id();

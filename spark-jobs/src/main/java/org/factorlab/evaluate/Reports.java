@@ -169,7 +169,9 @@ public final class Reports {
     }
 
     /** Writes to a hidden temporary name in the same directory, then renames (no half-written file is visible). */
-    static void atomicWrite(FileSystem fs, Path target, CodesFile.Writer writer) throws IOException {
+    static void atomicWrite(FileSystem fileSystem, Path target, CodesFile.Writer writer) throws IOException {
+        // the local file system would leave a hidden .crc file beside every file; write through the raw one
+        FileSystem fs = fileSystem instanceof org.apache.hadoop.fs.LocalFileSystem local ? local.getRawFileSystem() : fileSystem;
         Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp-" + java.util.UUID.randomUUID());
         try {
             try (OutputStream out = fs.create(tmp, true)) {

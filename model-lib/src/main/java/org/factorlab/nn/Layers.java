@@ -1,0 +1,134 @@
+package org.factorlab.nn;
+
+import org.nd4j.autodiff.samediff.SDIndex;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
+
+/**
+ * Primitive layers on plain SameDiff variables. Feature maps are NCHW {@code [B, C, H, W]}; token sequences are kept
+ * flat as {@code [B*N, C]} with N known when the graph is built, so that every linear layer is one 2-D matmul.
+ * Batch size is the only dynamic dimension. Parameter names follow PyTorch's ("weight", "bias") under the scope.
+ */
+public final class Layers {
+    public static final double GROUP_NORM_EPS = 1e-5;
+    public static final double LAYER_NORM_EPS = 1e-5;
+
+    private Layers() {
+    }
+
+    /** Conv2d with "same"-style explicit padding; weights in SameDiff's default YXIO layout {@code [kH, kW, in, out]}. */
+    public static SDVariable conv2d(Scope s, SDVariable x, int cin, int cout, int k, int stride, int pad, boolean zeroInit) {
+        double bound = zeroInit ? 0 : 1.0 / Math.sqrt((double) cin * k * k);
+        SDVariable w = s.uniform("weight", bound, k, k, cin, cout);
+        SDVariable b = s.uniform("bias", bound, cout);
+        Conv2DConfig c = Conv2DConfig.builder().kH(k).kW(k).sH(stride).sW(stride).pH(pad).pW(pad)
+                .dataFormat(Conv2DConfig.NCHW).build();
+        return s.sd().cnn().conv2d(x, w, b, c);
+    }
+
+    /** {@code x [M, in] -> [M, out]}; weight stored {@code [in, out]}. */
+    public static SDVariable linear(Scope s, SDVariable x, int in, int out, boolean bias, boolean zeroInit) {
+        double bound = zeroInit ? 0 : 1.0 / Math.sqrt(in);
+        SDVariable w = s.uniform("weight", bound, in, out);
+        SDVariable y = x.mmul(w);
+        return bias ? y.add(s.uniform("bias", bound, out)) : y;
+    }
+
+    /** SiLU as SameDiff's fused swish op: one op and one backprop instead of sigmoid, multiply and a multiply_bp. */
+    public static SDVariable silu(SDVariable x) {
+        return x.getSameDiff().nn().swish(x);
+    }
+
+    /** GELU, tanh approximation (PyTorch {@code approximate='tanh'}); written out so its gradient is plain ops. */
+    public static SDVariable gelu(SDVariable x) {
+        SameDiff sd = x.getSameDiff();
+        SDVariable inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
+        return x.mul(sd.math().tanh(inner).add(1.0)).mul(0.5);
+    }
+
+    /**
+     * GroupNorm written out (SameDiff has no group-norm op): statistics over (C/G, H, W) per sample and group, biased
+     * variance, then a per-channel affine. {@code x [B, C, H, W]} with C, H, W static.
+     */
+    public static SDVariable groupNorm(Scope s, SDVariable x, int channels, int height, int width, int groups, double eps) {
+        SDVariable normed = groupNormNoAffine(x, channels, height, width, groups, eps);
+        SDVariable gamma = s.ones("weight", channels).reshape(1, channels, 1, 1);
+        SDVariable beta = s.zeros("bias", channels).reshape(1, channels, 1, 1);
+        return normed.mul(gamma).add(beta);
+    }
+
+    public static SDVariable groupNormNoAffine(SDVariable x, int channels, int height, int width, int groups, double eps) {
+        if (channels % groups != 0)
+            throw new IllegalArgumentException("GroupNorm: " + channels + " channels not divisible by " + groups + " groups");
+        SameDiff sd = x.getSameDiff();
+        SDVariable g = x.reshape(-1, groups, (long) (channels / groups) * height * width);
+        SDVariable centred = g.sub(g.mean(true, 2));
+        SDVariable var = centred.mul(centred).mean(true, 2);
+        return centred.mul(sd.math().rsqrt(var.add(eps))).reshape(-1, channels, height, width);
+    }
+
+    /** LayerNorm over the last dimension of {@code x [M, C]}. */
+    public static SDVariable layerNorm(Scope s, SDVariable x, int channels, double eps) {
+        SameDiff sd = x.getSameDiff();
+        SDVariable centred = x.sub(x.mean(true, 1));
+        SDVariable var = centred.mul(centred).mean(true, 1);
+        SDVariable n = centred.mul(sd.math().rsqrt(var.add(eps)));
+        return n.mul(s.ones("weight", channels)).add(s.zeros("bias", channels));
+    }
+
+    /** Number of groups to use: {@code preferred} (32 in LDM) or the largest divisor of C below it for tiny widths. */
+    public static int groupsFor(int channels, int preferred) {
+        for (int g = Math.min(preferred, channels); g >= 1; g--) if (channels % g == 0) return g;
+        return 1;
+    }
+
+    public static SDVariable avgPool2(SDVariable x) {
+        Pooling2DConfig c = Pooling2DConfig.builder().kH(2).kW(2).sH(2).sW(2).pH(0).pW(0).isNHWC(false).build();
+        return x.getSameDiff().cnn().avgPooling2d(x, c);
+    }
+
+    public static SDVariable upsampleNearest2(SDVariable x) {
+        return x.getSameDiff().cnn().upsampling2d(x, 2, 2, true);
+    }
+
+    /** Columns [from, to) of a 2-D variable. */
+    public static SDVariable columns(SDVariable x, int from, int to) {
+        return x.get(SDIndex.all(), SDIndex.interval(from, to));
+    }
+
+    /** {@code [B, C, H, W] -> [B*H*W, C]} (token layout). */
+    public static SDVariable toTokens(SDVariable x, int channels) {
+        return x.permute(0, 2, 3, 1).reshape(-1, channels);
+    }
+
+    /** {@code [B*H*W, C] -> [B, C, H, W]}. */
+    public static SDVariable fromTokens(SDVariable t, int channels, int height, int width) {
+        return t.reshape(-1, height, width, channels).permute(0, 3, 1, 2);
+    }
+
+    /**
+     * Multi-head scaled dot-product attention written as batched matmul + softmax (faster here than
+     * multiHeadDotProductAttention, see docs/models.md). {@code x [B*N, C]} queries from N positions, {@code ctx
+     * [B*M, Cc]} keys/values from M positions; q/k/v have no bias (LDM CrossAttention), the output projection has one.
+     * The attention probabilities are named {@code <scope>/probs} so that attention maps can be read out.
+     */
+    public static SDVariable attention(Scope s, SDVariable x, int n, int channels, SDVariable ctx, int m, int ctxChannels,
+                                       int heads, int dimHead) {
+        SameDiff sd = x.getSameDiff();
+        int inner = heads * dimHead;
+        SDVariable q = splitHeads(linear(s.child("to_q"), x, channels, inner, false, false), n, heads, dimHead);
+        SDVariable k = splitHeads(linear(s.child("to_k"), ctx, ctxChannels, inner, false, false), m, heads, dimHead);
+        SDVariable v = splitHeads(linear(s.child("to_v"), ctx, ctxChannels, inner, false, false), m, heads, dimHead);
+        SDVariable logits = sd.mmul(q, k, false, true, false).mul(1.0 / Math.sqrt(dimHead)); // [B, h, N, M]
+        SDVariable probs = sd.nn().softmax(s.name("probs"), logits, 3);
+        SDVariable o = sd.mmul(probs, v);                                                    // [B, h, N, d]
+        SDVariable merged = o.permute(0, 2, 1, 3).reshape(-1, inner);
+        return linear(s.child("to_out"), merged, inner, channels, true, false);
+    }
+
+    private static SDVariable splitHeads(SDVariable t, int n, int heads, int dimHead) {
+        return t.reshape(-1, n, heads, dimHead).permute(0, 2, 1, 3);
+    }
+}

@@ -1,0 +1,98 @@
+package org.factorlab.train.optim;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * Adam / AdamW on named INDArrays, written out rather than using SameDiff's updaters so that the moment estimates
+ * are plain named arrays (exported into {@link org.factorlab.train.TrainingState}, averaged by the Spark job,
+ * restored on resume) and clipping happens on the whole gradient. The arithmetic follows torch.optim.Adam/AdamW
+ * (single-tensor path): decay, moments, {@code p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)}.
+ */
+public final class Adam {
+    public static final String M = "m/";
+    public static final String V = "v/";
+
+    private final OptimizerConfig config;
+    private final Map<String, INDArray> m = new LinkedHashMap<>();
+    private final Map<String, INDArray> v = new LinkedHashMap<>();
+
+    public Adam(OptimizerConfig config, Map<String, INDArray> params) {
+        this.config = config;
+        for (var e : params.entrySet()) {
+            m.put(e.getKey(), Nd4j.zeros(e.getValue().dataType(), e.getValue().shape()));
+            v.put(e.getKey(), Nd4j.zeros(e.getValue().dataType(), e.getValue().shape()));
+        }
+    }
+
+    public OptimizerConfig config() {
+        return config;
+    }
+
+    /**
+     * Applies optimizer step {@code step} (0-based; the bias corrections use step + 1) to {@code params} in place.
+     * Gradients are modified in place when clipping. Returns the global gradient norm before clipping.
+     */
+    public double apply(long step, Map<String, INDArray> params, Map<String, INDArray> grads) {
+        double sq = 0;
+        for (String k : m.keySet()) {
+            INDArray g = grads.get(k);
+            if (g == null) throw new IllegalStateException("no gradient for parameter " + k);
+            double n = g.norm2Number().doubleValue();
+            sq += n * n;
+        }
+        double norm = Math.sqrt(sq);
+        if (config.clipGradNorm() > 0 && norm > config.clipGradNorm()) {
+            double f = config.clipGradNorm() / (norm + 1e-6);
+            for (String k : m.keySet()) grads.get(k).muli(f);
+        }
+        double lr = config.lrAt(step);
+        long t = step + 1;
+        double b1 = config.beta1(), b2 = config.beta2();
+        double bc1 = 1 - Math.pow(b1, t);
+        double bc2Sqrt = Math.sqrt(1 - Math.pow(b2, t));
+        double wd = config.weightDecay();
+        for (String k : m.keySet()) {
+            INDArray p = params.get(k);
+            INDArray g = grads.get(k);
+            if (wd > 0) {
+                if (config.kind() == OptimizerKind.ADAMW) p.muli(1 - lr * wd);
+                else g = g.add(p.mul(wd));
+            }
+            INDArray mk = m.get(k), vk = v.get(k);
+            mk.muli(b1).addi(g.mul(1 - b1));
+            vk.muli(b2).addi(g.mul(g).muli(1 - b2));
+            INDArray denom = Transforms.sqrt(vk, true).divi(bc2Sqrt).addi(config.eps());
+            p.subi(mk.div(denom).muli(lr / bc1));
+        }
+        return norm;
+    }
+
+    /** Copies of the moment estimates, keyed {@code m/<param>} and {@code v/<param>}. */
+    public Map<String, INDArray> state() {
+        var out = new LinkedHashMap<String, INDArray>();
+        for (var e : m.entrySet()) out.put(M + e.getKey(), e.getValue().dup());
+        for (var e : v.entrySet()) out.put(V + e.getKey(), e.getValue().dup());
+        return out;
+    }
+
+    /** Restores moment estimates exported by {@link #state()}; every parameter must be present with its shape. */
+    public void load(Map<String, INDArray> state) {
+        for (String k : m.keySet()) {
+            copyInto(state, M + k, m.get(k));
+            copyInto(state, V + k, v.get(k));
+        }
+    }
+
+    private static void copyInto(Map<String, INDArray> state, String key, INDArray dst) {
+        INDArray src = state.get(key);
+        if (src == null) throw new IllegalArgumentException("optimizer state has no entry '" + key + "'");
+        if (!java.util.Arrays.equals(src.shape(), dst.shape()))
+            throw new IllegalArgumentException("optimizer state '" + key + "' has shape " + java.util.Arrays.toString(src.shape())
+                    + ", expected " + java.util.Arrays.toString(dst.shape()));
+        dst.assign(src);
+    }
+}
