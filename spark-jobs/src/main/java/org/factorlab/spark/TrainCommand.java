@@ -19,8 +19,8 @@ public final class TrainCommand implements CliCommand, Runnable {
     @Override
     public void run() {
         if (!spark)
-            throw new IllegalArgumentException("single-machine training is not part of this build yet; pass --spark "
-                    + "(with --master local[N] for one machine)");
+            throw new IllegalArgumentException("this command trains with Spark: pass --spark (with --master local[N] on "
+                    + "one machine); single-machine training is org.factorlab.train.Trainer");
         TrainResult r = TrainJob.run(options.toParams(null));
         System.out.println("run directory: " + r.runDir());
         System.out.println("final checkpoint: " + r.finalCheckpoint());
