@@ -11,6 +11,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.factorlab.metrics.CodesAndFactors;
 import org.factorlab.metrics.MetricSuite;
 import org.factorlab.metrics.MetricTask;
 import org.factorlab.metrics.MetricsConfig;
@@ -69,12 +70,13 @@ public final class EvaluationStage {
         for (int i = 0; i < runs.size(); i++) for (MetricTask t : suite.tasks(runs.get(i).data())) work.add(new Tuple2<>(i, t));
         LOG.info("evaluating {} run(s): {} metric tasks on Spark", runs.size(), work.size());
         sc.setJobGroup("factorlab-evaluate", "metrics: " + runs.size() + " run(s), " + work.size() + " tasks", false);
-        Broadcast<List<EvaluationRun>> shared = sc.broadcast(List.copyOf(runs));
+        // only the codes travel: a run's provenance (e.g. the checkpoint's) is for the report, not the tasks
+        Broadcast<List<CodesAndFactors>> shared = sc.broadcast(runs.stream().map(EvaluationRun::data).toList());
         List<Tuple2<Integer, TaskResult>> results;
         MetricsConfig config = suite.config(); // the closure must capture only serialisable values
         try {
             results = sc.parallelize(work, work.size())
-                    .map(w -> new Tuple2<>(w._1(), w._2().run(shared.value().get(w._1()).data(), config)))
+                    .map(w -> new Tuple2<>(w._1(), w._2().run(shared.value().get(w._1()), config)))
                     .collect();
         } finally {
             shared.destroy();
@@ -91,8 +93,13 @@ public final class EvaluationStage {
         return new EvaluationReport(suite.metrics(), out, prov, (System.nanoTime() - t0) / 1e9);
     }
 
-    /** One run: its own checksum; several: SHA-256 over "id:sha" lines, in order. */
+    /**
+     * Runs encoded from one data set: that data set's manifest checksum (each run's checkpoint checksum and training
+     * provenance are in its own entry). Otherwise one run: its own checksum; several: SHA-256 over "id:sha" lines.
+     */
     static String combinedSha(List<EvaluationRun> runs) {
+        var manifests = runs.stream().map(r -> r.model() == null ? null : r.model().dataManifestSha256()).distinct().toList();
+        if (manifests.size() == 1 && manifests.get(0) != null) return manifests.get(0);
         if (runs.size() == 1) return runs.get(0).sha256();
         MessageDigest md = CodesFile.sha256();
         for (EvaluationRun r : runs) md.update((r.id() + ":" + r.sha256() + "\n").getBytes(StandardCharsets.UTF_8));
