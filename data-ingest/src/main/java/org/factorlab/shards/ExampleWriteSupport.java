@@ -8,10 +8,9 @@ import org.apache.parquet.io.api.RecordConsumer;
 import org.apache.parquet.schema.MessageType;
 import org.factorlab.data.DatasetSpec;
 import org.factorlab.data.Factor;
-import org.factorlab.ingest.Example;
 
-/** Writes {@link Example}s in the {@link ShardSchema} layout; factor values come from the spec. */
-final class ExampleWriteSupport extends WriteSupport<Example> {
+/** Writes spilled rows in the {@link ShardSchema} layout; factor values come from the spec. */
+final class ExampleWriteSupport extends WriteSupport<SpilledRows.Cursor> {
     static final String META_DATASET = "factorlab.dataset";
 
     private final DatasetSpec spec;
@@ -36,34 +35,35 @@ final class ExampleWriteSupport extends WriteSupport<Example> {
     }
 
     @Override
-    public void write(Example e) {
+    public void write(SpilledRows.Cursor c) {
+        SpilledRows r = c.rows;
+        int off = c.offset;
         int k = values.length;
         out.startMessage();
         int field = 0;
         out.startField(ShardSchema.INDEX, field);
-        out.addLong(e.index());
+        out.addLong(r.index(off));
         out.endField(ShardSchema.INDEX, field++);
         out.startField(ShardSchema.IMAGE, field);
-        out.addBinary(Binary.fromConstantByteArray(e.image()));
+        // constant: the bucket's buffer is never modified while the writer may hold the value (statistics)
+        out.addBinary(Binary.fromConstantByteArray(r.data, r.imageOffset(off), r.imageBytes));
         out.endField(ShardSchema.IMAGE, field++);
-        int[] f = e.factors();
         for (int i = 0; i < k; i++) {
             String name = schema.getFieldName(field);
             out.startField(name, field);
-            out.addInteger(f[i]);
+            out.addInteger(r.factor(off, i));
             out.endField(name, field++);
         }
         for (int i = 0; i < k; i++) {
             String name = schema.getFieldName(field);
             out.startField(name, field);
-            out.addDouble(values[i][f[i]]);
+            out.addDouble(values[i][r.factor(off, i)]);
             out.endField(name, field++);
         }
-        int[] a = e.attributes();
-        for (int value : a) {
+        for (int a = 0; a < r.attributes; a++) {
             String name = schema.getFieldName(field);
             out.startField(name, field);
-            out.addInteger(value);
+            out.addInteger(r.attribute(off, a));
             out.endField(name, field++);
         }
         out.endMessage();

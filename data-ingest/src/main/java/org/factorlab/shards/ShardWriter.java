@@ -1,11 +1,9 @@
 package org.factorlab.shards;
 
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.net.URI;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -128,6 +126,8 @@ public final class ShardWriter implements RawReader.ExampleSink, AutoCloseable {
     private final int imageBytes;
     private final java.nio.file.Path spill;
     private final Bucket[] buckets;
+    private final int rowBytes;
+    private final ThreadLocal<ByteBuffer> encodeBuffer;
     private volatile boolean done;
 
     private ShardWriter(DatasetSpec spec, Options options, Configuration conf, FileSystem fs, Path dir, Manifest existing)
@@ -141,8 +141,10 @@ public final class ShardWriter implements RawReader.ExampleSink, AutoCloseable {
         this.imageBytes = spec.imageShape().bytes();
         this.rowsPerShard = options.rowsPerShard() > 0 ? options.rowsPerShard() : Math.max(1, DEFAULT_SHARD_RAW_BYTES / imageBytes);
         this.grid = spec.hasFactors() ? spec.grid() : null;
+        this.rowBytes = SpilledRows.recordBytes(spec.factors().size(), spec.attributes().size(), imageBytes);
+        this.encodeBuffer = ThreadLocal.withInitial(() -> ByteBuffer.allocate(rowBytes));
         int n = options.expectedRows() == 0 ? DEFAULT_BUCKETS
-                : (int) Math.min(MAX_BUCKETS, Math.max(1, ceilDiv(options.expectedRows() * rowBytes(), SPILL_BUCKET_RAW_BYTES)));
+                : (int) Math.min(MAX_BUCKETS, Math.max(1, ceilDiv(options.expectedRows() * rowBytes, SPILL_BUCKET_RAW_BYTES)));
         java.nio.file.Path parent = options.spillDir() != null ? options.spillDir()
                 : java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
         Files.createDirectories(parent);
@@ -236,7 +238,10 @@ public final class ShardWriter implements RawReader.ExampleSink, AutoCloseable {
         if (done) throw new IllegalStateException("writer for " + dir + " is already committed or closed");
         validate(e);
         long key = shuffleKey(options.seed(), e.index());
-        buckets[bucketOf(key, buckets.length)].write(e);
+        ByteBuffer buf = encodeBuffer.get();
+        buf.clear();
+        SpilledRows.encode(buf, e.index(), e.factors(), e.attributes(), e.image());
+        buckets[bucketOf(key, buckets.length)].write(buf.array(), rowBytes);
     }
 
     private void validate(Example e) {
@@ -266,9 +271,6 @@ public final class ShardWriter implements RawReader.ExampleSink, AutoCloseable {
         return (int) (((key >>> 20) * n) >>> 44); // range partition of the unsigned key: buckets are key-ordered
     }
 
-    private int rowBytes() {
-        return 8 + imageBytes + 4 * (spec.factors().size() + spec.attributes().size());
-    }
 
     /**
      * Sorts the spilled rows, writes the shards, renames them into place and writes the manifest last. If the output
@@ -350,19 +352,24 @@ public final class ShardWriter implements RawReader.ExampleSink, AutoCloseable {
         long lo = shard * rowsPerShard;
         String name = shardName(shard);
         DigestOutputFile file = new DigestOutputFile(fs, new Path(tmp, name));
-        try (ParquetWriter<Example> w = writer(file)) {
+        SpilledRows.Cursor cursor = new SpilledRows.Cursor();
+        try (ParquetWriter<SpilledRows.Cursor> w = writer(file)) {
             for (int b = 0; b < buckets.length; b++) {
                 long bs = start[b], be = start[b + 1];
                 if (be <= lo || bs >= hi) continue;
-                Example[] rows = buckets[b].loadSorted();
-                for (long r = Math.max(lo, bs); r < Math.min(hi, be); r++) w.write(rows[(int) (r - bs)]);
+                SpilledRows rows = buckets[b].loadSorted();
+                cursor.rows = rows;
+                for (long r = Math.max(lo, bs); r < Math.min(hi, be); r++) {
+                    cursor.offset = rows.offset((int) (r - bs));
+                    w.write(cursor);
+                }
                 if (bar != null) bar.stepBy(Math.min(hi, be) - Math.max(lo, bs));
             }
         }
         return new Manifest.Shard(name, hi - lo, file.length(), file.sha256());
     }
 
-    private ParquetWriter<Example> writer(OutputFile file) throws IOException {
+    private ParquetWriter<SpilledRows.Cursor> writer(OutputFile file) throws IOException {
         Configuration c = new Configuration(conf);
         c.setInt("parquet.compression.codec.zstd.level", options.zstdLevel());
         return new Builder(file, spec)
@@ -440,19 +447,16 @@ public final class ShardWriter implements RawReader.ExampleSink, AutoCloseable {
     /** One spill file: rows whose shuffle key falls in this bucket's key range. */
     private final class Bucket {
         private final java.nio.file.Path file;
-        private DataOutputStream out;
+        private BufferedOutputStream out;
         private long count;
 
         Bucket(java.nio.file.Path file) {
             this.file = file;
         }
 
-        synchronized void write(Example e) throws IOException {
-            if (out == null) out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 32 << 10));
-            out.writeLong(e.index());
-            for (int f : e.factors()) out.writeInt(f);
-            for (int a : e.attributes()) out.writeInt(a);
-            out.write(e.image());
+        synchronized void write(byte[] record, int length) throws IOException {
+            if (out == null) out = new BufferedOutputStream(Files.newOutputStream(file), 64 << 10);
+            out.write(record, 0, length);
             count++;
         }
 
@@ -468,45 +472,40 @@ public final class ShardWriter implements RawReader.ExampleSink, AutoCloseable {
         }
 
         /** All rows of this bucket in shuffle order; fails on an index written twice. */
-        Example[] loadSorted() throws IOException {
+        SpilledRows loadSorted() throws IOException {
             int n = Math.toIntExact(count);
-            Example[] rows = new Example[n];
-            if (n == 0) return rows;
             int k = spec.factors().size(), a = spec.attributes().size();
-            try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
-                for (int i = 0; i < n; i++) {
-                    long index = in.readLong();
-                    int[] f = new int[k];
-                    for (int j = 0; j < k; j++) f[j] = in.readInt();
-                    int[] at = new int[a];
-                    for (int j = 0; j < a; j++) at[j] = in.readInt();
-                    byte[] img = new byte[imageBytes];
-                    in.readFully(img);
-                    rows[i] = new Example(index, img, f, at);
+            long expect = (long) n * rowBytes;
+            if (expect > Integer.MAX_VALUE - 16)
+                throw new IOException("spill bucket " + file + " holds " + expect + " bytes (> 2 GiB): pass the expected row count (Options.withExpectedRows)");
+            byte[] data = new byte[(int) expect];
+            if (n > 0) {
+                try (InputStream in = Files.newInputStream(file)) {
+                    if (in.readNBytes(data, 0, data.length) != data.length || in.read() != -1)
+                        throw new IOException("spill file " + file + " does not hold " + n + " rows of " + rowBytes + " bytes");
                 }
-            } catch (EOFException e) {
-                throw new IOException("spill file " + file + " is truncated", e);
             }
+            SpilledRows rows = new SpilledRows(data, k, a, imageBytes, new int[0]);
             long seed = options.seed();
             long[] keys = new long[n];
             Integer[] order = new Integer[n];
             for (int i = 0; i < n; i++) {
-                keys[i] = shuffleKey(seed, rows[i].index());
+                keys[i] = shuffleKey(seed, rows.index(i * rowBytes));
                 order[i] = i;
             }
             Arrays.sort(order, (x, y) -> Long.compareUnsigned(keys[x], keys[y]));
-            // keys are a bijection of the index: equal keys mean a duplicate index
-            Example[] sorted = new Example[n];
+            int[] sorted = new int[n];
             for (int i = 0; i < n; i++) {
-                sorted[i] = rows[order[i]];
+                sorted[i] = order[i];
+                // keys are a bijection of the index: equal keys mean a duplicate index
                 if (i > 0 && keys[order[i]] == keys[order[i - 1]])
-                    throw new IllegalArgumentException("dataset " + spec.name() + ": index " + sorted[i].index() + " was written twice");
+                    throw new IllegalArgumentException("dataset " + spec.name() + ": index " + rows.index(order[i] * rowBytes) + " was written twice");
             }
-            return sorted;
+            return new SpilledRows(data, k, a, imageBytes, sorted);
         }
     }
 
-    private static final class Builder extends ParquetWriter.Builder<Example, Builder> {
+    private static final class Builder extends ParquetWriter.Builder<SpilledRows.Cursor, Builder> {
         private final DatasetSpec spec;
 
         Builder(OutputFile file, DatasetSpec spec) {
@@ -520,7 +519,7 @@ public final class ShardWriter implements RawReader.ExampleSink, AutoCloseable {
         }
 
         @Override
-        protected WriteSupport<Example> getWriteSupport(Configuration conf) {
+        protected WriteSupport<SpilledRows.Cursor> getWriteSupport(Configuration conf) {
             return new ExampleWriteSupport(spec);
         }
     }

@@ -36,8 +36,9 @@ public final class Layers {
         return bias ? y.add(s.uniform("bias", bound, out)) : y;
     }
 
+    /** SiLU as SameDiff's fused swish op: one op and one backprop instead of sigmoid, multiply and a multiply_bp. */
     public static SDVariable silu(SDVariable x) {
-        return x.mul(x.getSameDiff().nn().sigmoid(x));
+        return x.getSameDiff().nn().swish(x);
     }
 
     /** GELU, tanh approximation (PyTorch {@code approximate='tanh'}); written out so its gradient is plain ops. */

@@ -105,6 +105,28 @@ class EncDiffSessionTest {
         assertEquals(64, d.train().batchSize());
     }
 
+    @Test
+    void shippedConfigsParse() throws Exception {
+        java.nio.file.Path conf = java.nio.file.Path.of("..", "conf");
+        int n = 0;
+        try (var files = java.nio.file.Files.newDirectoryStream(conf, "encdiff*.yaml")) {
+            for (var f : files) {
+                EncDiffConfig c = EncDiffConfig.parse(java.nio.file.Files.readString(f), f.toString());
+                c.model().unetConfig();
+                c.model().encoderConfig();
+                n++;
+            }
+        }
+        assertTrue(n >= 4, "found " + n + " encdiff configs in " + conf.toAbsolutePath());
+        EncDiffConfig paper = EncDiffConfig.parse(java.nio.file.Files.readString(conf.resolve("encdiff-paper.yaml")), "paper");
+        assertEquals(org.factorlab.diffusion.BetaSchedule.COSINE, paper.diffusion().schedule().schedule());
+        assertEquals(org.factorlab.diffusion.LossType.MSE, paper.diffusion().loss());
+        EncDiffConfig code = EncDiffConfig.parse(java.nio.file.Files.readString(conf.resolve("encdiff-code.yaml")), "code");
+        assertEquals(org.factorlab.diffusion.BetaSchedule.LINEAR, code.diffusion().schedule().schedule());
+        assertEquals(org.factorlab.diffusion.LossType.L1, code.diffusion().loss());
+        assertEquals(org.factorlab.train.optim.OptimizerKind.ADAMW, code.optimizer().kind());
+    }
+
     static void assertStatesEqual(TrainingState a, TrainingState b) {
         assertEquals(a.step(), b.step());
         assertEquals(a.parameters().keySet(), b.parameters().keySet());
