@@ -5,9 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.commons.math3.stat.correlation.PearsonsCorrelation;
-import org.apache.commons.math3.stat.ranking.NaNStrategy;
-import org.apache.commons.math3.stat.ranking.NaturalRanking;
-import org.apache.commons.math3.stat.ranking.TiesStrategy;
 
 /**
  * Mean correlation coefficient with Spearman correlation (Khemakhem et al. 2020, iVAE; the iVAE+DDPM paper's
@@ -27,7 +24,26 @@ public final class SpearmanMcc implements Metric {
 
     /** Average ranks (ties share their mean rank), as scipy.stats.rankdata. */
     static double[] ranks(double[] x) {
-        return new NaturalRanking(NaNStrategy.FAILED, TiesStrategy.AVERAGE).rank(x);
+        // rank of v = (first + last position of v in the sorted copy) / 2 + 1; primitive sort, O(n log n)
+        double[] sorted = x.clone();
+        java.util.Arrays.sort(sorted);
+        double[] r = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            if (Double.isNaN(x[i])) throw new IllegalArgumentException("cannot rank NaN");
+            int first = lowerBound(sorted, x[i]), last = lowerBound(sorted, Math.nextUp(x[i])) - 1;
+            r[i] = (first + last) / 2.0 + 1;
+        }
+        return r;
+    }
+
+    private static int lowerBound(double[] a, double v) {
+        int lo = 0, hi = a.length;
+        while (lo < hi) {
+            int m = (lo + hi) >>> 1;
+            if (a[m] < v) lo = m + 1;
+            else hi = m;
+        }
+        return lo;
     }
 
     /** |Pearson| of two rank vectors; 0 when either is constant. */

@@ -11,10 +11,8 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
-import org.factorlab.metrics.CodesAndFactors;
 import org.factorlab.metrics.MetricSuite;
 import org.factorlab.metrics.MetricTask;
-import org.factorlab.metrics.MetricsConfig;
 import org.factorlab.metrics.SuiteResult;
 import org.factorlab.metrics.TaskResult;
 import org.factorlab.provenance.Provenance;
@@ -66,18 +64,23 @@ public final class EvaluationStage {
         var ids = new HashSet<String>();
         for (EvaluationRun r : runs) if (!ids.add(r.id())) throw new IllegalArgumentException("duplicate run id '" + r.id() + "'");
         long t0 = System.nanoTime();
-        var work = new ArrayList<Tuple2<Integer, MetricTask>>();
-        for (int i = 0; i < runs.size(); i++) for (MetricTask t : suite.tasks(runs.get(i).data())) work.add(new Tuple2<>(i, t));
+        var work = new ArrayList<Shipment.Work>();
+        for (int i = 0; i < runs.size(); i++) for (MetricTask t : suite.tasks(runs.get(i).data())) work.add(new Shipment.Work(i, t));
         LOG.info("evaluating {} run(s): {} metric tasks on Spark", runs.size(), work.size());
         sc.setJobGroup("factorlab-evaluate", "metrics: " + runs.size() + " run(s), " + work.size() + " tasks", false);
-        // only the codes travel: a run's provenance (e.g. the checkpoint's) is for the report, not the tasks
-        Broadcast<List<CodesAndFactors>> shared = sc.broadcast(runs.stream().map(EvaluationRun::data).toList());
-        List<Tuple2<Integer, TaskResult>> results;
-        MetricsConfig config = suite.config(); // the closure must capture only serialisable values
+        // Runs go out and results come back as Java-serialised bytes: the stage then works whatever
+        // spark.serializer says (e.g. Kryo with registrationRequired, as the training job sets it).
+        // only the codes travel: a run's model provenance (the checkpoint's) is for the report, not the tasks
+        List<EvaluationRun> codesOnly = runs.stream().map(r -> new EvaluationRun(r.id(), r.data(), r.source(), r.sha256())).toList();
+        Broadcast<byte[]> shared = sc.broadcast(Shipment.toBytes(new Shipment(codesOnly, work, suite.config())));
+        List<Tuple2<Integer, TaskResult>> results = new ArrayList<>();
         try {
-            results = sc.parallelize(work, work.size())
-                    .map(w -> new Tuple2<>(w._1(), w._2().run(shared.value().get(w._1()), config)))
+            var indices = new ArrayList<Integer>();
+            for (int i = 0; i < work.size(); i++) indices.add(i);
+            List<byte[]> raw = sc.parallelize(indices, work.size())
+                    .map(i -> Shipment.toBytes(Shipment.of(shared).run(i)))
                     .collect();
+            for (byte[] b : raw) results.add(Shipment.fromBytes(b));
         } finally {
             shared.destroy();
         }

@@ -26,7 +26,9 @@ class EvaluationStageTest {
 
     @BeforeAll
     static void start() {
-        sc = new JavaSparkContext(new SparkConf().setMaster("local[2]").setAppName("evaluation-test").set("spark.ui.enabled", "false"));
+        // Kryo with registration required, as the training job configures Spark: the stage must not depend on it
+        sc = new JavaSparkContext(new SparkConf().setMaster("local[2]").setAppName("evaluation-test").set("spark.ui.enabled", "false")
+                .set("spark.serializer", "org.apache.spark.serializer.KryoSerializer").set("spark.kryo.registrationRequired", "true"));
     }
 
     @AfterAll
