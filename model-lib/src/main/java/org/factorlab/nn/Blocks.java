@@ -16,6 +16,9 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class Blocks {
     /** Spatial transformers normalise with eps 1e-6 (LDM's Normalize); ResBlocks with GroupNorm32's 1e-5. */
     public static final double TRANSFORMER_NORM_EPS = 1e-6;
+    /** Scope names of a transformer block's self- and cross-attention; their softmax is {@code <scope>/}{@link Layers#ATTENTION_PROBS}. */
+    public static final String SELF_ATTENTION = "attn1";
+    public static final String CROSS_ATTENTION = "attn2";
 
     private Blocks() {
     }
@@ -115,10 +118,10 @@ public final class Blocks {
         for (int d = 0; d < depth; d++) {
             Scope b = s.child("block", d);
             SDVariable n1 = layerNorm(b.child("norm1"), t, inner, Layers.LAYER_NORM_EPS);
-            t = t.add(Layers.attention(b.child("attn1"), n1, n, inner, n1, n, inner, heads, dimHead));
+            t = t.add(Layers.attention(b.child(SELF_ATTENTION), n1, n, inner, n1, n, inner, heads, dimHead));
             if (context != null) {
                 SDVariable n2 = layerNorm(b.child("norm2"), t, inner, Layers.LAYER_NORM_EPS);
-                t = t.add(Layers.attention(b.child("attn2"), n2, n, inner, context, contextTokens, contextDim, heads, dimHead));
+                t = t.add(Layers.attention(b.child(CROSS_ATTENTION), n2, n, inner, context, contextTokens, contextDim, heads, dimHead));
             }
             SDVariable n3 = layerNorm(b.child("norm3"), t, inner, Layers.LAYER_NORM_EPS);
             t = t.add(feedForward(b.child("ff"), n3, inner, 4));

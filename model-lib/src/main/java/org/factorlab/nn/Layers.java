@@ -14,6 +14,8 @@ import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
 public final class Layers {
     public static final double GROUP_NORM_EPS = 1e-5;
     public static final double LAYER_NORM_EPS = 1e-5;
+    /** Local name of an attention layer's softmax probabilities {@code [B, heads, N, M]}, read out for attention maps. */
+    public static final String ATTENTION_PROBS = "probs";
 
     private Layers() {
     }
@@ -122,7 +124,7 @@ public final class Layers {
         SDVariable k = splitHeads(linear(s.child("to_k"), ctx, ctxChannels, inner, false, false), m, heads, dimHead);
         SDVariable v = splitHeads(linear(s.child("to_v"), ctx, ctxChannels, inner, false, false), m, heads, dimHead);
         SDVariable logits = sd.mmul(q, k, false, true, false).mul(1.0 / Math.sqrt(dimHead)); // [B, h, N, M]
-        SDVariable probs = sd.nn().softmax(s.name("probs"), logits, 3);
+        SDVariable probs = sd.nn().softmax(s.name(ATTENTION_PROBS), logits, 3);
         SDVariable o = sd.mmul(probs, v);                                                    // [B, h, N, d]
         SDVariable merged = o.permute(0, 2, 1, 3).reshape(-1, inner);
         return linear(s.child("to_out"), merged, inner, channels, true, false);

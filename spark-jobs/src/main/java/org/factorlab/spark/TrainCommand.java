@@ -1,14 +1,26 @@
 package org.factorlab.spark;
 
+import java.nio.file.Path;
+import org.apache.hadoop.conf.Configuration;
 import org.factorlab.cli.CliCommand;
+import org.factorlab.data.BatchSource;
+import org.factorlab.train.Models;
+import org.factorlab.train.Trainer;
+import org.factorlab.train.TrainingSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code factorlab train --spark ...}: parameter-averaging training on Spark (local[*] or a cluster). */
+/**
+ * {@code factorlab train}: single-machine training with {@link Trainer} over the shard reader, or with {@code --spark}
+ * parameter-averaging training on Spark (local[*] or a cluster). Both run the model's same training step.
+ */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Train a model. With --spark: synchronous parameter averaging on Spark; writes config, provenance, "
-                + "loss history and checkpoints to --run-dir and resumes with --resume.")
+        description = "Train a model. Without --spark: on this machine (model-lib's Trainer), --steps steps of --batch-size, "
+                + "checkpoints ckpt-<step>.zip and loss.csv in --run-dir (a local directory), resuming from its newest "
+                + "checkpoint. With --spark: synchronous parameter averaging on Spark; writes config, provenance, "
+                + "loss history and checkpoints to --run-dir and resumes with --resume. --checkpoint-every counts steps "
+                + "on one machine and rounds on Spark.")
 public final class TrainCommand implements CliCommand, Runnable {
     @Option(names = "--spark", description = "Train on Spark with parameter averaging.")
     boolean spark;
@@ -16,13 +28,52 @@ public final class TrainCommand implements CliCommand, Runnable {
     @Mixin
     TrainOptions options;
 
+    @Option(names = "--steps", defaultValue = "1000", description = "Single machine: total optimizer steps (default ${DEFAULT-VALUE}).")
+    long steps;
+
+    @Option(names = "--batch-size", defaultValue = "64", description = "Single machine: minibatch size (default ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--log-every", defaultValue = "10", description = "Single machine: log every N steps (default ${DEFAULT-VALUE}).")
+    int logEvery;
+
+    @Option(names = "--ema-warmup", description = "Single machine: LitEma's warm-up of the EMA decay.")
+    boolean emaWarmup;
+
     @Override
     public void run() {
-        if (!spark)
-            throw new IllegalArgumentException("single-machine training is not part of this build yet; pass --spark "
-                    + "(with --master local[N] for one machine)");
-        TrainResult r = TrainJob.run(options.toParams(null));
-        System.out.println("run directory: " + r.runDir());
-        System.out.println("final checkpoint: " + r.finalCheckpoint());
+        if (spark) {
+            TrainResult r = TrainJob.run(options.toParams(null));
+            System.out.println("run directory: " + r.runDir());
+            System.out.println("final checkpoint: " + r.finalCheckpoint());
+            return;
+        }
+        Trainer.Result r = trainHere();
+        System.out.println("run directory: " + localDir(options.runDir));
+        System.out.println("final checkpoint: " + r.lastCheckpoint());
+    }
+
+    /** One machine: the model's session over the data's endless, seeded minibatch stream. */
+    Trainer.Result trainHere() {
+        if (batchSize < 1) throw new IllegalArgumentException("--batch-size: must be >= 1, got " + batchSize);
+        if (options.master != null || options.workers != 0)
+            throw new IllegalArgumentException("--master/--workers apply to --spark training only");
+        Configuration conf = new Configuration();
+        String configText = TrainOptions.readConfig(options.config, conf);
+        WorkerData data = DataSources.open(options.data, conf);
+        Trainer.Options t = new Trainer.Options(options.model, configText, options.seed, steps, logEvery,
+                options.checkpointEvery, options.keepCheckpoints, options.emaDecay, emaWarmup, localDir(options.runDir),
+                data.manifestSha256());
+        try (TrainingSession session = Models.open(options.model, configText, options.seed);
+             BatchSource batches = data.open(0, 1, batchSize, options.seed)) {
+            return new Trainer(t, System.out).run(session, batches);
+        }
+    }
+
+    private static Path localDir(String runDir) {
+        if (runDir.startsWith("file:")) return Path.of(java.net.URI.create(runDir));
+        if (runDir.contains("://"))
+            throw new IllegalArgumentException("--run-dir " + runDir + ": single-machine training writes to a local directory (use --spark for Hadoop FileSystems)");
+        return Path.of(runDir);
     }
 }

@@ -1,0 +1,161 @@
+package org.factorlab.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.factorlab.cli.BenchmarkCommand;
+import org.factorlab.nn.Encoder4;
+import org.factorlab.nn.EncoderConfig;
+import org.factorlab.nn.EncoderNorm;
+import org.factorlab.nn.GradientCheck;
+import org.factorlab.nn.Layers;
+import org.factorlab.nn.Scope;
+import org.factorlab.nn.TokenConfig;
+import org.factorlab.nn.TokenMlps;
+import org.factorlab.nn.UNet;
+import org.factorlab.nn.UNetConfig;
+import org.factorlab.train.optim.Adam;
+import org.factorlab.train.optim.OptimizerConfig;
+import org.factorlab.train.optim.OptimizerKind;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code factorlab bench train-step}: one EncDiff training step of the reference network (Encoder4 on a 64x64
+ * image, 20 token MLPs, LDM U-Net with spatial transformers on a [B, 3, S, S] input, L1 loss, AdamW) in ND4J, and the
+ * same network in PyTorch ({@code bench/unet_train_step.py}) in the same run, with the ratio of throughputs.
+ */
+@Command(name = "train-step", mixinStandardHelpOptions = true,
+        description = "ms/step and images/s of an EncDiff training step (reference U-Net) in ND4J vs PyTorch on this CPU.")
+public final class TrainStepBenchmark implements BenchmarkCommand, Callable<Integer> {
+    @Option(names = "--sizes", split = ",", defaultValue = "16,32", description = "U-Net input sides (default ${DEFAULT-VALUE}).")
+    List<Integer> sizes;
+    @Option(names = "--batch", defaultValue = "64", description = "Batch size (default ${DEFAULT-VALUE}).")
+    int batch;
+    @Option(names = "--steps", defaultValue = "2", description = "Timed steps; the median is reported (default ${DEFAULT-VALUE}).")
+    int steps;
+    @Option(names = "--warmup", defaultValue = "1", description = "Untimed steps first (default ${DEFAULT-VALUE}).")
+    int warmup;
+    @Option(names = "--size-scale", defaultValue = "1.0", description = "Multiplier on the U-Net's model channels 64 (default ${DEFAULT-VALUE}).")
+    double sizeScale;
+    @Option(names = "--encoder-size", defaultValue = "64", description = "Side of the image Encoder4 sees (default ${DEFAULT-VALUE}).")
+    int encoderSize;
+    @Option(names = "--threads", defaultValue = "0", description = "Native threads for both frameworks; 0 keeps each default (default ${DEFAULT-VALUE}).")
+    int threads;
+    @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "Python with torch (default ${DEFAULT-VALUE}).")
+    String python;
+    @Option(names = "--script", defaultValue = "bench/unet_train_step.py", description = "PyTorch side (default ${DEFAULT-VALUE}).")
+    Path script;
+    @Option(names = "--skip-pytorch", description = "Time ND4J only.")
+    boolean skipPytorch;
+
+    @Override
+    public Integer call() throws Exception {
+        if (threads > 0) {
+            Nd4j.getEnvironment().setMaxThreads(threads);
+            Nd4j.getEnvironment().setMaxMasterThreads(threads);
+        }
+        int mc = Math.max(8, (int) Math.round(64 * sizeScale));
+        List<Integer> mult = List.of(1, 2, 4, 4);
+        int groups = Layers.groupsFor(mc, 32);
+        System.out.printf(Locale.ROOT, "EncDiff train step: U-Net model_channels %d, channel_mult %s, attention at ds 1/2/4, 8 heads, "
+                + "Encoder4 on %dx%d, batch %d, %d timed step(s) after %d warm-up; ND4J threads %d%n",
+                mc, mult, encoderSize, encoderSize, batch, steps, warmup, Nd4j.getEnvironment().maxMasterThreads());
+        Map<Integer, double[]> nd4j = new LinkedHashMap<>();
+        for (int s : sizes) nd4j.put(s, timeNd4j(s, mc, mult, groups));
+        Map<Integer, Double> torch = skipPytorch ? Map.of() : timeTorch(mc, groups);
+        System.out.println();
+        System.out.println("input  ND4J ms/step  ND4J img/s  PyTorch ms/step  PyTorch img/s  ND4J/PyTorch throughput");
+        for (int s : sizes) {
+            double ms = nd4j.get(s)[0];
+            Double tms = torch.get(s);
+            System.out.printf(Locale.ROOT, "%2dx%-2d  %12.0f  %10.2f  %15s  %13s  %s%n", s, s, ms, batch * 1000 / ms,
+                    tms == null ? "-" : String.format(Locale.ROOT, "%.0f", tms),
+                    tms == null ? "-" : String.format(Locale.ROOT, "%.2f", batch * 1000 / tms),
+                    tms == null ? "-" : String.format(Locale.ROOT, "%.2fx", tms / ms));
+        }
+        return 0;
+    }
+
+    /** Returns {median ms/step, parameter count}. */
+    private double[] timeNd4j(int size, int mc, List<Integer> mult, int groups) {
+        SameDiff sd = SameDiff.create();
+        Scope root = Scope.root(sd, DataType.FLOAT, 0);
+        SDVariable x0 = sd.placeHolder("x0", DataType.FLOAT, -1, 3, encoderSize, encoderSize);
+        SDVariable xt = sd.placeHolder("x_t", DataType.FLOAT, -1, 3, size, size);
+        SDVariable t = sd.placeHolder("t", DataType.FLOAT, -1);
+        SDVariable target = sd.placeHolder("target", DataType.FLOAT, -1, 3, size, size);
+        var enc = Encoder4.build(root.child("enc"), new EncoderConfig(3, encoderSize, 128, 4, 2, 20, EncoderNorm.BATCH, 0.1), x0,
+                Encoder4.Mode.TRAIN);
+        SDVariable tokens = TokenMlps.tokens(root.child("tok"), new TokenConfig(TokenConfig.TokenKind.SCALAR, 20, 16, 64, 128), enc.code());
+        UNetConfig u = new UNetConfig(3, 3, size, mc, mult, 2, List.of(1, 2, 4), 8, 0, groups, true, 1);
+        SDVariable pred = UNet.build(root.child("unet"), u, xt, t, tokens, 20, 16, null, 0);
+        sd.math().abs(pred.sub(target)).mean("loss");
+        sd.setLossVariables("loss");
+        List<String> params = GradientCheck.trainable(sd);
+        Map<String, INDArray> arrays = new LinkedHashMap<>();
+        long n = 0;
+        for (String p : params) {
+            arrays.put(p, sd.getArrForVarName(p));
+            n += sd.getArrForVarName(p).length();
+        }
+        Adam adam = new Adam(new OptimizerConfig(OptimizerKind.ADAMW, 1e-4, 0.9, 0.999, 1e-8, 0.01, 0, 0), arrays);
+        Nd4j.getRandom().setSeed(0);
+        Map<String, INDArray> ph = Map.of("x0", Nd4j.rand(DataType.FLOAT, batch, 3, encoderSize, encoderSize),
+                "x_t", Nd4j.randn(DataType.FLOAT, batch, 3, size, size), "t", Nd4j.rand(DataType.FLOAT, batch).muli(999),
+                "target", Nd4j.randn(DataType.FLOAT, batch, 3, size, size));
+        System.out.printf(Locale.ROOT, "ND4J %dx%d: %,d parameters, %d graph ops%n", size, size, n, sd.getOps().size());
+        double[] ms = new double[steps];
+        for (int i = 0; i < warmup + steps; i++) {
+            long t0 = System.nanoTime();
+            var g = sd.calculateGradients(ph, params);
+            adam.apply(i, arrays, g);
+            double el = (System.nanoTime() - t0) / 1e6;
+            System.out.printf(Locale.ROOT, "  ND4J %dx%d step %d: %.0f ms%s%n", size, size, i, el, i < warmup ? " (warm-up)" : "");
+            if (i >= warmup) ms[i - warmup] = el;
+        }
+        Arrays.sort(ms);
+        return new double[]{ms[ms.length / 2], n};
+    }
+
+    private Map<Integer, Double> timeTorch(int mc, int groups) throws Exception {
+        if (!Files.exists(script)) {
+            System.out.println("PyTorch side skipped: " + script + " not found (run from the repository root)");
+            return Map.of();
+        }
+        List<String> cmd = new ArrayList<>(List.of(python, script.toString(), "--batch", String.valueOf(batch),
+                "--steps", String.valueOf(steps), "--warmup", String.valueOf(Math.max(1, warmup)),
+                "--model-channels", String.valueOf(mc), "--norm-groups", String.valueOf(groups),
+                "--encoder-input-size", String.valueOf(encoderSize), "--threads", String.valueOf(threads),
+                "--input-size", String.join(",", sizes.stream().map(String::valueOf).toList())));
+        System.out.println("PyTorch: " + String.join(" ", cmd));
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String last = null;
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = r.readLine()) != null; ) if (!line.isBlank()) last = line;
+        }
+        int rc = p.waitFor();
+        if (rc != 0 || last == null) throw new IllegalStateException("PyTorch benchmark failed (exit " + rc + ")");
+        JsonNode json = new ObjectMapper().readTree(last);
+        Map<Integer, Double> out = new LinkedHashMap<>();
+        for (JsonNode res : json.path("results")) out.put(res.path("input_size").asInt(), res.path("ms_per_step").asDouble());
+        System.out.println("PyTorch params: " + json.path("params"));
+        return out;
+    }
+}

@@ -1,0 +1,107 @@
+package org.factorlab.inference;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.factorlab.encdiff.EncDiffModel;
+import org.factorlab.shards.ShardDataset;
+import org.factorlab.spark.RunDirectory;
+import org.factorlab.train.Checkpoint;
+import org.factorlab.viz.ImageGrid;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** What the picture commands share: finding and loading a checkpoint, reading images, writing a PNG atomically. */
+final class Inference {
+    /** Single-machine training's checkpoint names ({@link org.factorlab.train.Trainer}). */
+    private static final Pattern TRAINER_CKPT = Pattern.compile("ckpt-(\\d{9})\\.zip");
+
+    private Inference() {
+    }
+
+    /** A loaded checkpoint and where it came from. */
+    record Loaded(String location, Checkpoint checkpoint, EncDiffModel model) {
+    }
+
+    static Loaded load(String location, Configuration conf) {
+        org.apache.hadoop.fs.Path p = hadoopPath(location);
+        try {
+            FileSystem fs = p.getFileSystem(conf);
+            if (!fs.exists(p)) throw new IllegalArgumentException("--checkpoint " + location + ": no such file or directory");
+            org.apache.hadoop.fs.Path file = fs.getFileStatus(p).isDirectory() ? newestIn(fs, p, conf, location) : p;
+            Checkpoint c;
+            try (InputStream in = fs.open(file)) {
+                c = Checkpoint.read(in, file.toString());
+            }
+            return new Loaded(file.toString(), c, EncDiffModel.fromCheckpoint(c, file.toString()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("--checkpoint " + location + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The newest checkpoint of a run directory: the Spark job's checkpoints/round-*.ckpt, or the Trainer's ckpt-*.zip. */
+    private static org.apache.hadoop.fs.Path newestIn(FileSystem fs, org.apache.hadoop.fs.Path dir, Configuration conf, String location)
+            throws IOException {
+        RunDirectory run = new RunDirectory(dir.toUri().toString(), conf);
+        var spark = run.checkpoints();
+        if (!spark.isEmpty()) return spark.get(spark.size() - 1).path();
+        Optional<org.apache.hadoop.fs.Path> newest = java.util.Arrays.stream(fs.listStatus(dir)).map(FileStatus::getPath)
+                .filter(x -> TRAINER_CKPT.matcher(x.getName()).matches()).max(Comparator.comparing(org.apache.hadoop.fs.Path::getName));
+        return newest.orElseThrow(() -> new IllegalArgumentException("--checkpoint " + location
+                + ": a directory without checkpoints (neither " + RunDirectory.CHECKPOINTS + "/round-*.ckpt nor ckpt-*.zip)"));
+    }
+
+    /** Rows {@code [offset, offset + n)} of the shards in stored order (they were shuffled when written). */
+    static INDArray images(String data, long offset, int n, Configuration conf) {
+        if (n < 1) throw new IllegalArgumentException("--n: must be >= 1, got " + n);
+        try {
+            ShardDataset ds = ShardDataset.open(toUri(data), conf);
+            if (offset < 0 || offset + n > ds.rows())
+                throw new IllegalArgumentException("--data " + data + ": rows [" + offset + ", " + (offset + n) + ") requested, the dataset has " + ds.rows());
+            Iterator<ShardDataset.IndexedBatch> it = ds.scan(ds.rowRange(offset, offset + n), n);
+            return it.next().batch().images();
+        } catch (IOException e) {
+            throw new UncheckedIOException("--data " + data + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes the grid to a temporary name beside {@code output}, then renames it; returns the final path. */
+    static Path write(ImageGrid grid, String output) {
+        Path out = Path.of(output).toAbsolutePath();
+        try {
+            if (out.getParent() != null) Files.createDirectories(out.getParent());
+            Path tmp = out.resolveSibling("." + out.getFileName() + ".tmp");
+            try (OutputStream os = Files.newOutputStream(tmp)) {
+                grid.writePng(os);
+            }
+            Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException("--output " + output + ": cannot write (" + e.getMessage() + ")", e);
+        }
+    }
+
+    static URI toUri(String location) {
+        return location.contains("://") || location.startsWith("file:") ? URI.create(location) : Path.of(location).toAbsolutePath().toUri();
+    }
+
+    private static org.apache.hadoop.fs.Path hadoopPath(String location) {
+        return new org.apache.hadoop.fs.Path(toUri(location));
+    }
+
+    /** {@code [C, H, W]} of image {@code i}. */
+    static INDArray image(INDArray batch, long i) {
+        return batch.get(org.nd4j.linalg.indexing.NDArrayIndex.point(i));
+    }
+}

@@ -1,0 +1,45 @@
+package org.factorlab.inference;
+
+import org.factorlab.diffusion.DdimConfig;
+import org.factorlab.encdiff.EncDiffModel;
+import picocli.CommandLine.Option;
+
+/** The options every picture-making command shares. */
+public final class InferenceOptions {
+    @Option(names = "--checkpoint", required = true,
+            description = "A checkpoint file, or a run directory (its newest checkpoint): local path or Hadoop FileSystem URI.")
+    String checkpoint;
+
+    @Option(names = "--data", required = true, description = "Shards (Hadoop FileSystem URI or local path); images are taken in stored order.")
+    String data;
+
+    @Option(names = "--output", required = true, description = "PNG file to write.")
+    String output;
+
+    @Option(names = "--offset", defaultValue = "0", description = "First row of --data to use (default ${DEFAULT-VALUE}).")
+    long offset;
+
+    @Option(names = "--steps", defaultValue = "50", description = "DDIM steps (default ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--eta", defaultValue = "0", description = "DDIM eta: 0 deterministic, 1 DDPM-like (default ${DEFAULT-VALUE}).")
+    double eta;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of x_T and of the eta > 0 noise (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--start", defaultValue = "NOISE",
+            description = "Where decoding starts: NOISE (seeded Gaussian x_T) or INVERTED (the DDIM-inverted x_T of the image) (default ${DEFAULT-VALUE}).")
+    EncDiffModel.Start start;
+
+    @Option(names = "--scale", defaultValue = "0", description = "Pixel scale of the grid's cells; 0 picks one for ~96 px cells.")
+    int scale;
+
+    DdimConfig ddim() {
+        return DdimConfig.of(steps, eta);
+    }
+
+    int cellScale(int imageSize) {
+        return scale > 0 ? scale : Math.max(1, 96 / imageSize);
+    }
+}

@@ -1,0 +1,63 @@
+package org.factorlab.inference;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.apache.hadoop.conf.Configuration;
+import org.factorlab.cli.CliCommand;
+import org.factorlab.encdiff.EncDiffModel;
+import org.factorlab.viz.ImageGrid;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code factorlab traverse}: each code entry swept over its empirical quantiles, the others kept. */
+@Command(name = "traverse", mixinStandardHelpOptions = true,
+        description = "Traversals: one image's code (row --offset of --data) with entry z_j set to each of --values "
+                + "evenly spaced empirical quantiles of z_j over --n images (5%%..95%%), the other entries kept, decoded "
+                + "from one x_T. Rows are the code entries, columns the quantiles.")
+public final class TraverseCommand implements CliCommand, Callable<Integer> {
+    @Mixin
+    InferenceOptions o;
+
+    @Option(names = "--n", defaultValue = "64", description = "Images whose codes give the quantiles (default ${DEFAULT-VALUE}).")
+    int n;
+
+    @Option(names = "--values", defaultValue = "7", description = "Values per code entry (columns) (default ${DEFAULT-VALUE}).")
+    int values;
+
+    @Option(names = "--max-dims", defaultValue = "32", description = "Traverse at most this many code entries (default ${DEFAULT-VALUE}).")
+    int maxDims;
+
+    @Override
+    public Integer call() {
+        if (values < 2) throw new IllegalArgumentException("--values: must be >= 2, got " + values);
+        Configuration conf = new Configuration();
+        Inference.Loaded loaded = Inference.load(o.checkpoint, conf);
+        EncDiffModel m = loaded.model();
+        INDArray x = Inference.images(o.data, o.offset, n, conf);
+        double[] probs = new double[values];
+        for (int j = 0; j < values; j++) probs[j] = 0.05 + 0.9 * j / (values - 1);
+        double[][] q = EncDiffModel.quantiles(m.encode(x), probs);
+        int dims = Math.min(maxDims, q[0].length);
+        INDArray image = x.get(NDArrayIndex.interval(0, 1)).dup();
+        ImageGrid g = new ImageGrid(dims, values + 1, o.cellScale(m.config().model().imageSize()));
+        g.colLabel(0, "input");
+        for (int j = 0; j < values; j++) g.colLabel(j + 1, String.format(Locale.ROOT, "q%.0f", 100 * probs[j]));
+        for (int d = 0; d < dims; d++) {
+            double[] v = new double[values];
+            for (int j = 0; j < values; j++) v[j] = q[j][d];
+            INDArray row = m.traverse(image, d, v, o.ddim(), o.start, o.seed);
+            g.set(d, 0, Inference.image(image, 0)).rowLabel(d, String.format(Locale.ROOT, "z%d [%.2f, %.2f]", d, v[0], v[values - 1]));
+            for (int j = 0; j < values; j++) g.set(d, j + 1, Inference.image(row, j));
+            System.out.printf(Locale.ROOT, "z%d done (%d/%d)%n", d, d + 1, dims);
+        }
+        Path out = Inference.write(g, o.output);
+        System.out.printf("checkpoint %s, %d code entries x %d values, %d DDIM steps, eta %s, start %s, seed %d%n",
+                loaded.location(), dims, values, o.steps, o.eta, o.start, o.seed);
+        System.out.println(out);
+        return 0;
+    }
+}

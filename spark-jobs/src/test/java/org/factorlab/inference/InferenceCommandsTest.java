@@ -1,0 +1,136 @@
+package org.factorlab.inference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.apache.hadoop.conf.Configuration;
+import org.factorlab.cli.FactorlabCli;
+import org.factorlab.spark.toy.ToySquares;
+import org.factorlab.train.Trainer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * End to end on one machine: {@code factorlab train} (no --spark) writes a tiny EncDiff checkpoint from 16x16
+ * shards, and reconstruct / swap / traverse / attention read it back (run directory or file) and write decodable
+ * PNG grids of the documented layout.
+ */
+class InferenceCommandsTest {
+    static final String TINY = """
+            model:
+              imageSize: 16
+              imageChannels: 3
+              encoder: {channels: 8, downsamples: 4, resBlocks: 1, norm: batch}
+              tokens: {kind: scalar, count: 3, dim: 8, hidden1: 8, hidden2: 8}
+              unet: {modelChannels: 8, channelMult: [1, 2], numResBlocks: 1, attentionResolutions: [2], numHeads: 2, groups: 4}
+            diffusion:
+              schedule: {schedule: linear, timesteps: 100}
+            optimizer: {kind: adam, lr: 1.0e-3}
+            train: {batchSize: 4}
+            """;
+    /** ImageGrid geometry: 90 px of row labels, 16 px of column labels, 2 px padding, cells 16 px x --scale 2. */
+    static final int LEFT = 90, TOP = 16, CELL = 32 + 2;
+
+    @TempDir
+    static Path tmp;
+    static Path runDir;
+    static String data;
+
+    @BeforeAll
+    static void trainTinyCheckpoint() throws Exception {
+        data = tmp.resolve("shards").toUri().toString();
+        new ToySquares(16).writeShards(tmp.resolve("shards").toUri(), new Configuration(), 1, 200);
+        Path config = tmp.resolve("tiny.yaml");
+        Files.writeString(config, TINY);
+        runDir = tmp.resolve("run");
+        Result r = cli("train", "--model", "encdiff", "--config", config.toString(), "--data", data, "--run-dir", runDir.toString(),
+                "--steps", "2", "--batch-size", "4", "--checkpoint-every", "1", "--log-every", "1", "--ema-decay", "0.9");
+        assertEquals(0, r.code, r.err);
+        assertEquals(List.of("ckpt-000000001.zip", "ckpt-000000002.zip"),
+                Trainer.checkpoints(runDir).stream().map(p -> p.getFileName().toString()).toList());
+        assertTrue(Files.readAllLines(runDir.resolve(Trainer.LOSS_CSV)).size() == 3, "header and 2 steps");
+    }
+
+    @Test
+    void reconstructWritesInputAndBothDecodings() throws Exception {
+        BufferedImage png = run("reconstruct", runDir.toString(), "rec.png", "--n", "2");
+        assertEquals(LEFT + 2 * CELL + 2, png.getWidth());
+        assertEquals(TOP + 3 * CELL + 2, png.getHeight());
+    }
+
+    @Test
+    void swapHasARowPerToken() throws Exception {
+        // a checkpoint file rather than the run directory
+        BufferedImage png = run("swap", runDir.resolve("ckpt-000000001.zip").toString(), "swap.png", "--n", "2", "--start", "INVERTED");
+        assertEquals(LEFT + 2 * CELL + 2, png.getWidth());
+        assertEquals(TOP + (3 + 3) * CELL + 2, png.getHeight());
+    }
+
+    @Test
+    void traverseHasARowPerScalarAndAColumnPerValue() throws Exception {
+        BufferedImage png = run("traverse", runDir.toString(), "trav.png", "--n", "8", "--values", "3");
+        assertEquals(LEFT + (3 + 1) * CELL + 2, png.getWidth());
+        assertEquals(TOP + 3 * CELL + 2, png.getHeight());
+    }
+
+    @Test
+    void attentionHasAHeatMapPerToken() throws Exception {
+        BufferedImage png = run("attention", runDir.toString(), "attn.png", "--n", "2");
+        assertEquals(LEFT + 2 * CELL + 2, png.getWidth());
+        assertEquals(TOP + (2 + 3) * CELL + 2, png.getHeight());
+    }
+
+    @Test
+    void missingCheckpointIsAClearError() {
+        Result r = cli("reconstruct", "--checkpoint", tmp.resolve("nope").toString(), "--data", data, "--output",
+                tmp.resolve("x.png").toString());
+        assertEquals(1, r.code);
+        assertTrue(r.err.contains("--checkpoint") && r.err.contains("nope"), r.err);
+        assertTrue(!Files.exists(tmp.resolve("x.png")));
+    }
+
+    static BufferedImage run(String command, String checkpoint, String name, String... extra) throws Exception {
+        Path out = tmp.resolve("pictures").resolve(name);
+        List<String> args = new ArrayList<>(List.of(command, "--checkpoint", checkpoint, "--data", data, "--output", out.toString(),
+                "--steps", "2", "--seed", "1", "--scale", "2"));
+        args.addAll(List.of(extra));
+        Result r = cli(args.toArray(String[]::new));
+        assertEquals(0, r.code, r.err);
+        assertTrue(r.out.strip().endsWith(out.toString()), "prints the path: " + r.out);
+        BufferedImage png = ImageIO.read(out.toFile());
+        assertNotNull(png, "decodable PNG " + out);
+        return png;
+    }
+
+    record Result(int code, String out, String err) {
+    }
+
+    static Result cli(String... args) {
+        CommandLine cl = FactorlabCli.commandLine();
+        StringWriter err = new StringWriter();
+        cl.setErr(new PrintWriter(err));
+        var captured = new java.io.ByteArrayOutputStream();
+        var old = System.out;
+        int code;
+        System.setOut(new java.io.PrintStream(captured, true));
+        try {
+            code = cl.execute(args);
+        } finally {
+            System.setOut(old);
+        }
+        String out = captured.toString();
+        old.print(out);
+        return new Result(code, out, err.toString());
+    }
+}
