@@ -82,6 +82,7 @@ public final class EvaluationStage {
                     .collect();
             for (byte[] b : raw) results.add(Shipment.fromBytes(b));
         } finally {
+            Shipment.forget(shared.id());
             shared.destroy();
         }
         var out = new ArrayList<EvaluationReport.Run>();

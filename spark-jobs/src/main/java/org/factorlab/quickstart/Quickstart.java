@@ -18,6 +18,8 @@ import org.factorlab.evaluate.EvaluationReport;
 import org.factorlab.evaluate.EvaluationRun;
 import org.factorlab.evaluate.EvaluationStage;
 import org.factorlab.evaluate.ModelEncoding;
+import org.factorlab.inference.ReconstructCommand;
+import org.factorlab.inference.SwapCommand;
 import org.factorlab.metrics.MetricKind;
 import org.factorlab.metrics.MetricSuite;
 import org.factorlab.metrics.MetricsConfig;
@@ -53,8 +55,12 @@ public final class Quickstart {
     public static final String FILES = "report-files";
     public static final String LOSS_PNG = "loss.png";
     public static final String DATA_PNG = "data.png";
-    /** Evaluation and report after training: Spark start, encoder graph, metric tasks. */
-    private static final double RESERVE_SECONDS = 120;
+    public static final String RECONSTRUCT_PNG = "reconstructions.png";
+    public static final String SWAP_PNG = "swaps.png";
+    /** DDIM steps for the report's pictures: enough for 16x16 images, a few seconds on a CPU. */
+    private static final int PICTURE_STEPS = 20;
+    /** Evaluation, pictures (DDIM) and report after training: Spark start, encoder graph, metric tasks. */
+    private static final double RESERVE_SECONDS = 75;
     /** Spark start and model set-up before the first round, which the training budget does not count. */
     private static final double TRAIN_STARTUP_SECONDS = 30;
 
@@ -138,11 +144,17 @@ public final class Quickstart {
             var figures = new ArrayList<String>();
             writeLossPlot(trained.history(), files.resolve(LOSS_PNG));
             figures.add(FILES + "/" + LOSS_PNG);
+            int rows = eval.runs().get(0).run().data().numPoints();
+            String common = "--checkpoint=" + runUri + " --data=" + dataUri + " --steps=" + PICTURE_STEPS + " --seed=" + o.seed();
+            int recRc = picture(new ReconstructCommand(), common + " --n=" + Math.min(8, rows), files.resolve(RECONSTRUCT_PNG));
+            if (recRc == 0) figures.add(FILES + "/" + RECONSTRUCT_PNG);
+            int swapRc = picture(new SwapCommand(), common + " --n=" + Math.min(6, rows / 2), files.resolve(SWAP_PNG));
+            if (swapRc == 0) figures.add(FILES + "/" + SWAP_PNG);
             figures.add(FILES + "/" + DATA_PNG);
             String markdown = org.factorlab.evaluate.Reports.markdown(eval);
             boolean stopped = trained.rounds() < o.rounds();
             var times = new double[]{(t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9};
-            String html = page(o, trained, eval, stopped, times, dataUri);
+            String html = page(o, trained, eval, stopped, times, dataUri, recRc, swapRc);
             Path report = out.resolve(REPORT);
             Path tmp = out.resolve("." + REPORT + ".tmp");
             Files.writeString(tmp, html, StandardCharsets.UTF_8);
@@ -171,7 +183,15 @@ public final class Quickstart {
         }
     }
 
-    private static String page(Options o, TrainResult t, EvaluationReport eval, boolean stopped, double[] times, String dataUri) {
+    /** Runs a picture command ({@code factorlab reconstruct} / {@code swap}); returns its exit code. */
+    private static int picture(Object command, String args, Path png) {
+        var a = new ArrayList<>(List.of(args.split(" ")));
+        a.add("--output=" + png);
+        return new CommandLine(command).execute(a.toArray(String[]::new));
+    }
+
+    private static String page(Options o, TrainResult t, EvaluationReport eval, boolean stopped, double[] times, String dataUri,
+                               int reconstructRc, int swapRc) {
         var r = new HtmlReport("Factorlab quickstart: EncDiff on a rendered Shapes3D-like set");
         EvaluationReport.Run run = eval.runs().get(0);
         long steps = t.state().step();
@@ -196,11 +216,18 @@ public final class Quickstart {
         r.paragraph("Full results (per factor, matrices, provenance): run/eval/metrics.json; codes: run/eval/" + run.codesPath() + ".");
         r.heading("Training loss");
         r.figure(FILES + "/" + LOSS_PNG, "Mean training loss per averaging round (history: run/history.csv).");
+        r.heading("Reconstructions");
+        if (reconstructRc == 0)
+            r.figure(FILES + "/" + RECONSTRUCT_PNG, "Rows: input images; decoded from their codes by " + PICTURE_STEPS
+                    + "-step DDIM starting from seeded noise; and starting from the DDIM-inverted x_T (factorlab reconstruct).");
+        else r.paragraph("Reconstruction failed (factorlab reconstruct exit code " + reconstructRc + "; see the log).");
+        r.heading("Factor swaps");
+        if (swapRc == 0)
+            r.figure(FILES + "/" + SWAP_PNG, "Columns: (source, target) pairs. Row 'token c': the target decoded with its concept "
+                    + "token c replaced by the source's; a disentangled model changes one factor per row (factorlab swap).");
+        else r.paragraph("Factor swap failed (factorlab swap exit code " + swapRc + "; see the log).");
         r.heading("Training data");
         r.figure(FILES + "/" + DATA_PNG, "32 random images of the rendered data set.");
-        r.heading("Reconstructions and factor swaps");
-        r.paragraph("Not included in this version: the reconstruction and factor-swap rendering API (DDIM decoding "
-                + "conditioned on the codes) has not landed yet, so this report has no reconstruction or swap grid.");
         r.heading("Provenance");
         var kv = new LinkedHashMap<String, String>();
         var src = run.run().model();

@@ -57,7 +57,8 @@ class QuickstartTest {
         var shown = new ArrayList<String>();
         while (img.find()) shown.add(img.group(1));
         assertEquals(r.figures(), shown);
-        assertTrue(shown.contains(Quickstart.FILES + "/" + Quickstart.LOSS_PNG));
+        for (String png : List.of(Quickstart.LOSS_PNG, Quickstart.RECONSTRUCT_PNG, Quickstart.SWAP_PNG, Quickstart.DATA_PNG))
+            assertTrue(shown.contains(Quickstart.FILES + "/" + png), png);
         for (String src : shown) {
             byte[] b = Files.readAllBytes(out.resolve(src));
             assertArrayEquals(new byte[]{(byte) 0x89, 'P', 'N', 'G'}, Arrays.copyOf(b, 4), src);
