@@ -16,16 +16,38 @@ import org.factorlab.metrics.MetricsConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code factorlab evaluate --codes FILE...}: scores codes files with the metric suite on Spark. */
+/**
+ * {@code factorlab evaluate --codes FILE...} scores codes files with the metric suite on Spark;
+ * {@code factorlab evaluate --model RUN... --data SHARDS} first encodes the data set with each trained model on Spark.
+ */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
         description = {"Compute disentanglement metrics in parallel on Spark (one task per metric, per factor where a metric "
                 + "splits, per run) and write metrics.json (with provenance), metrics.md and metrics.html.",
                 "Codes: FILE.npy with factors.npy (and optional factor_names.txt) beside it, or a CSV whose "
-                        + "'factor:NAME' columns hold factor classes. Several --codes (e.g. a seed sweep) give mean ± std."})
+                        + "'factor:NAME' columns hold factor classes. Several --codes (e.g. a seed sweep) give mean ± std.",
+                "Models: --model RUN_DIR|CHECKPOINT (several for a seed sweep) with --data SHARDS encodes every image on "
+                        + "Spark executors first; the report goes to RUN_DIR/eval by default."})
 public final class EvaluateCommand implements Callable<Integer>, CliCommand {
-    @Option(names = "--codes", required = true, split = ",", paramLabel = "FILE",
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--codes", split = ",", paramLabel = "FILE",
             description = "Codes file(s), any Hadoop FileSystem URI; repeat or comma-separate for several runs.")
     List<String> codes;
+
+    @Option(names = "--model", split = ",", paramLabel = "RUN",
+            description = "Trained model(s): a run directory (its newest complete checkpoint) or a checkpoint file, any Hadoop "
+                    + "FileSystem URI; repeat or comma-separate for a seed sweep. Needs --data.")
+    List<String> models;
+
+    @Option(names = "--data", description = "With --model: the shard data set to encode (Hadoop FileSystem URI).")
+    String data;
+
+    @Option(names = "--batch-size", defaultValue = "64", description = "With --model: images per forward pass (default ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--partitions", defaultValue = "0", description = "With --model: encoding tasks per model (default: Spark's default parallelism).")
+    int partitions;
 
     @Option(names = "--run-names", split = ",", description = "Run ids, one per --codes file (default: from the file names).")
     List<String> runNames;
@@ -33,7 +55,8 @@ public final class EvaluateCommand implements Callable<Integer>, CliCommand {
     @Option(names = "--metrics", defaultValue = "all", description = "all, or a comma-separated list of: factorvae, dci, mig, sap, modularity, explicitness, mcc (default ${DEFAULT-VALUE}).")
     String metrics;
 
-    @Option(names = "--output", description = "Report directory (default: 'metrics' beside the first codes file).")
+    @Option(names = "--output", description = "Report directory (default: 'metrics' beside the first codes file; with --model, "
+            + "RUN/eval for one run, 'eval-sweep' beside the first run for several).")
     String output;
 
     @Option(names = "--config", description = "Metric config YAML (default: the shipped conf/metrics.yaml).")
@@ -56,10 +79,15 @@ public final class EvaluateCommand implements Callable<Integer>, CliCommand {
             cfg = cfg.withSeed(seed);
             configText = cfg.toYaml(); // the provenance must hold the config actually used
         }
-        if (runNames != null && runNames.size() != codes.size())
-            throw new IllegalArgumentException(runNames.size() + " --run-names for " + codes.size() + " --codes files");
+        boolean byModel = models != null && !models.isEmpty();
+        if (byModel == (codes != null && !codes.isEmpty()))
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give either --codes or --model (with --data)");
+        if (byModel && data == null)
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--model needs --data (the shards to encode)");
+        List<String> inputs = byModel ? models : codes;
+        if (runNames != null && runNames.size() != inputs.size())
+            throw new IllegalArgumentException(runNames.size() + " --run-names for " + inputs.size() + (byModel ? " --model values" : " --codes files"));
         List<MetricKind> kinds = MetricKind.parseList(metrics);
-        String out = output != null ? output : new org.apache.hadoop.fs.Path(new org.apache.hadoop.fs.Path(codes.get(0)).getParent(), "metrics").toString();
 
         quietSpark();
         SparkConf conf = new SparkConf().setAppName("factorlab evaluate");
@@ -69,12 +97,21 @@ public final class EvaluateCommand implements Callable<Integer>, CliCommand {
             sc.setLogLevel("WARN");
             var runs = new ArrayList<EvaluationRun>();
             var used = new HashMap<String, Integer>();
-            for (int i = 0; i < codes.size(); i++) {
-                String id = runNames != null ? runNames.get(i) : CodesFile.defaultRunId(codes.get(i));
+            String out = output;
+            for (int i = 0; i < inputs.size(); i++) {
+                String in = inputs.get(i);
+                ModelEncoding.LoadedModel model = byModel ? ModelEncoding.load(in, sc.hadoopConfiguration()) : null;
+                String id = runNames != null ? runNames.get(i) : byModel ? modelRunId(model) : CodesFile.defaultRunId(in);
                 int n = used.merge(id, 1, Integer::sum);
                 if (n > 1 && runNames == null) id = id + "-" + n;
-                runs.add(CodesFile.read(codes.get(i), id, sc.hadoopConfiguration(), unitSize));
-                System.out.printf(Locale.ROOT, "read %s: %d codes x %d dims, %d factors%n", codes.get(i),
+                if (byModel) {
+                    if (out == null) out = defaultModelOutput(model, inputs.size());
+                    runs.add(ModelEncoding.encode(sc, id, model, data, batchSize, partitions));
+                } else {
+                    if (out == null) out = new org.apache.hadoop.fs.Path(new org.apache.hadoop.fs.Path(in).getParent(), "metrics").toString();
+                    runs.add(CodesFile.read(in, id, sc.hadoopConfiguration(), unitSize));
+                }
+                System.out.printf(Locale.ROOT, "%s %s: %d codes x %d dims, %d factors%n", byModel ? "encoded" : "read", in,
                         runs.get(i).data().numPoints(), runs.get(i).data().codeDim(), runs.get(i).data().numFactors());
             }
             EvaluationReport report = EvaluationStage.evaluate(sc, runs, new MetricSuite(kinds, cfg), configText, out);
@@ -83,6 +120,23 @@ public final class EvaluateCommand implements Callable<Integer>, CliCommand {
             System.out.printf(Locale.ROOT, "%nwrote %s/%s (%.1f s)%n", out, Reports.JSON, report.wallSeconds());
         }
         return 0;
+    }
+
+    /** The run directory's name, or the checkpoint file's stem. */
+    static String modelRunId(ModelEncoding.LoadedModel m) {
+        String name = m.runDir() != null ? new org.apache.hadoop.fs.Path(m.runDir()).getName()
+                : new org.apache.hadoop.fs.Path(m.path()).getName().replaceFirst("\\.ckpt$", "");
+        String id = name.replaceAll("[^A-Za-z0-9._-]", "_");
+        return id.isEmpty() ? "model" : id;
+    }
+
+    /** RUN/eval for one model (RUN: the run directory, or the checkpoint's directory); several: 'eval-sweep' beside the first. */
+    static String defaultModelOutput(ModelEncoding.LoadedModel m, int models) {
+        org.apache.hadoop.fs.Path run = m.runDir() != null ? new org.apache.hadoop.fs.Path(m.runDir())
+                : new org.apache.hadoop.fs.Path(m.path()).getParent();
+        if (m.runDir() == null && run.getName().equals(org.factorlab.spark.RunDirectory.CHECKPOINTS)) run = run.getParent();
+        return models == 1 ? new org.apache.hadoop.fs.Path(run, "eval").toString()
+                : new org.apache.hadoop.fs.Path(run.getParent(), "eval-sweep").toString();
     }
 
     /** Spark's INFO start-up chatter hides the results on a terminal; our own progress stays at INFO. */

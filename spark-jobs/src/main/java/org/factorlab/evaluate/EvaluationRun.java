@@ -7,9 +7,14 @@ import org.factorlab.metrics.CodesAndFactors;
 /**
  * One model's codes to score: an id (unique within a report, e.g. "seed3"), the codes and factors already
  * gathered in memory, where they came from (a file, or a checkpoint when the stage encoded them), and the
- * SHA-256 of that input for provenance.
+ * SHA-256 of that input for provenance; {@code model} (null for codes files) says which checkpoint and data set the
+ * stage encoded.
  */
-public record EvaluationRun(String id, CodesAndFactors data, String source, String sha256) implements Serializable {
+public record EvaluationRun(String id, CodesAndFactors data, String source, String sha256, ModelSource model) implements Serializable {
+    public EvaluationRun(String id, CodesAndFactors data, String source, String sha256) {
+        this(id, data, source, sha256, null);
+    }
+
     public EvaluationRun {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(data, "data");

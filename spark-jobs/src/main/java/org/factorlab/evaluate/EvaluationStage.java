@@ -70,7 +70,9 @@ public final class EvaluationStage {
         sc.setJobGroup("factorlab-evaluate", "metrics: " + runs.size() + " run(s), " + work.size() + " tasks", false);
         // Runs go out and results come back as Java-serialised bytes: the stage then works whatever
         // spark.serializer says (e.g. Kryo with registrationRequired, as the training job sets it).
-        Broadcast<byte[]> shared = sc.broadcast(Shipment.toBytes(new Shipment(List.copyOf(runs), work, suite.config())));
+        // only the codes travel: a run's model provenance (the checkpoint's) is for the report, not the tasks
+        List<EvaluationRun> codesOnly = runs.stream().map(r -> new EvaluationRun(r.id(), r.data(), r.source(), r.sha256())).toList();
+        Broadcast<byte[]> shared = sc.broadcast(Shipment.toBytes(new Shipment(codesOnly, work, suite.config())));
         List<Tuple2<Integer, TaskResult>> results = new ArrayList<>();
         try {
             var indices = new ArrayList<Integer>();
@@ -80,6 +82,7 @@ public final class EvaluationStage {
                     .collect();
             for (byte[] b : raw) results.add(Shipment.fromBytes(b));
         } finally {
+            Shipment.forget(shared.id());
             shared.destroy();
         }
         var out = new ArrayList<EvaluationReport.Run>();
@@ -94,8 +97,13 @@ public final class EvaluationStage {
         return new EvaluationReport(suite.metrics(), out, prov, (System.nanoTime() - t0) / 1e9);
     }
 
-    /** One run: its own checksum; several: SHA-256 over "id:sha" lines, in order. */
+    /**
+     * Runs encoded from one data set: that data set's manifest checksum (each run's checkpoint checksum and training
+     * provenance are in its own entry). Otherwise one run: its own checksum; several: SHA-256 over "id:sha" lines.
+     */
     static String combinedSha(List<EvaluationRun> runs) {
+        var manifests = runs.stream().map(r -> r.model() == null ? null : r.model().dataManifestSha256()).distinct().toList();
+        if (manifests.size() == 1 && manifests.get(0) != null) return manifests.get(0);
         if (runs.size() == 1) return runs.get(0).sha256();
         MessageDigest md = CodesFile.sha256();
         for (EvaluationRun r : runs) md.update((r.id() + ":" + r.sha256() + "\n").getBytes(StandardCharsets.UTF_8));

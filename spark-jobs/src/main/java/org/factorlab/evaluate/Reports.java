@@ -66,6 +66,7 @@ public final class Reports {
             run.put("id", r.run().id());
             run.put("source", r.run().source());
             run.put("sha256", r.run().sha256());
+            if (r.run().model() != null) run.set("model", MAPPER.valueToTree(r.run().model()));
             run.put("rows", r.run().data().numPoints());
             run.put("codeDim", r.run().data().codeDim());
             run.set("factors", MAPPER.valueToTree(r.run().data().factorNames()));
@@ -91,7 +92,7 @@ public final class Reports {
         return several ? String.format(Locale.ROOT, "%.3f ± %.3f", s.mean(), s.std()) : String.format(Locale.ROOT, "%.3f", s.mean());
     }
 
-    static String markdown(EvaluationReport report) {
+    public static String markdown(EvaluationReport report) {
         List<String> cols = columns(report.metrics());
         StringBuilder b = new StringBuilder("# Disentanglement metrics\n\n");
         b.append("| run |");

@@ -38,6 +38,14 @@ final class Shipment implements Serializable {
         this.config = config;
     }
 
+    /**
+     * Drops the cached copy of broadcast {@code id}. Broadcast ids restart with every SparkContext, so in local mode
+     * (executor = driver JVM) a later context's broadcast would otherwise hit an earlier context's shipment.
+     */
+    static void forget(long id) {
+        CACHE.remove(id);
+    }
+
     static Shipment of(Broadcast<byte[]> b) {
         return CACHE.computeIfAbsent(b.id(), id -> {
             // only one stage's data stays cached per JVM

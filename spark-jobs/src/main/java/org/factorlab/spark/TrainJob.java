@@ -206,6 +206,9 @@ public final class TrainJob {
         String failTaskOnce = FaultInjection.failTaskOnce(p.sparkConf(), sc.getConf());
         LOG.info("training {} on {} workers: {} rounds x {} steps x batch {} per worker, data {}, run directory {}",
                 p.model(), workers, p.rounds(), p.averagingFrequency(), p.batchSizePerWorker(), data.name(), dir.root());
+        long loopStart = System.nanoTime();
+        int lastRound = p.rounds();
+        boolean outOfTime = false;
         for (int r = start.round(); r < p.rounds(); r++) {
             String desc = String.format("factorlab train round %d/%d (steps %d-%d, %d workers)", r + 1, p.rounds(),
                     state.step() + 1, state.step() + p.averagingFrequency(), workers);
@@ -246,29 +249,40 @@ public final class TrainJob {
             meanRoundSeconds = Double.isNaN(meanRoundSeconds) ? roundSec : 0.7 * meanRoundSeconds + 0.3 * roundSec;
             PROGRESS.info(String.format("round %d/%d | step %d | loss %.6g | %.1f images/s | round %.2f s (averaging %.1f%%) | ETA %s",
                     r + 1, p.rounds(), next.step(), loss, stats.imagesPerSecond(), roundSec,
-                    100 * stats.averagingSeconds() / roundSec, eta((p.rounds() - r - 1) * meanRoundSeconds)));
+                    100 * stats.averagingSeconds() / roundSec, eta(remainingSeconds(p, r + 1, meanRoundSeconds, loopStart))));
             dir.writeText(RunDirectory.HISTORY, RoundStats.toCsv(history));
             state = next;
             FaultInjection.maybeCrashDriver(p.sparkConf(), sc.getConf(), r + 1);
-            if ((r + 1) % p.checkpointEvery() == 0 || r + 1 == p.rounds()) {
+            // stop when the next round (at the recent mean round time) would end past the wall-time budget
+            double elapsed = (System.nanoTime() - loopStart) / 1e9;
+            outOfTime = p.maxWallSeconds() > 0 && r + 1 < p.rounds() && elapsed + meanRoundSeconds > p.maxWallSeconds();
+            if (outOfTime) {
+                lastRound = r + 1;
+                LOG.info("wall-time budget {} s: stopping after round {} of {} ({} s spent, a round takes ~{} s)",
+                        p.maxWallSeconds(), r + 1, p.rounds(), String.format("%.0f", elapsed), String.format("%.0f", meanRoundSeconds));
+            }
+            if ((r + 1) % p.checkpointEvery() == 0 || r + 1 == p.rounds() || outOfTime) {
                 long c0 = System.nanoTime();
                 lastCheckpoint = dir.writeCheckpoint(r + 1, new Checkpoint(p.model(), state, ema, start.provenance())).toString();
                 dir.prune(p.keepCheckpoints());
                 metrics.recordCheckpoint(System.nanoTime() - c0);
                 LOG.info("checkpoint {} ({} ms)", lastCheckpoint, (System.nanoTime() - c0) / 1_000_000);
             }
+            if (outOfTime) break;
         }
         sc.setJobDescription(null);
         if (lastCheckpoint == null) // rounds were already complete when resuming
             lastCheckpoint = dir.checkpointPath(start.round()).toString();
         var result = new LinkedHashMap<String, Object>();
-        result.put("rounds", p.rounds());
+        result.put("rounds", lastRound);
+        result.put("plannedRounds", p.rounds());
+        result.put("stoppedByWallTime", outOfTime);
         result.put("steps", state.step());
         result.put("finalCheckpoint", lastCheckpoint);
         result.put("finalLoss", history.isEmpty() ? null : history.get(history.size() - 1).loss());
         result.put("resumedFromRound", start.round());
         dir.writeText(RunDirectory.RESULT, toJson(result));
-        return new TrainResult(dir.root().toString(), lastCheckpoint, p.rounds(), state, ema, history, start.round());
+        return new TrainResult(dir.root().toString(), lastCheckpoint, lastRound, state, ema, history, start.round());
     }
 
     private static void checkSerializer(SparkConf conf) {
@@ -288,6 +302,13 @@ public final class TrainJob {
             sq += n * n;
         }
         return Math.sqrt(sq);
+    }
+
+    /** Rounds left at the recent round time, or the wall-time budget left when that comes first. */
+    static double remainingSeconds(TrainJobParams p, int roundsDone, double meanRoundSeconds, long loopStartNanos) {
+        double byRounds = (p.rounds() - roundsDone) * meanRoundSeconds;
+        if (p.maxWallSeconds() <= 0) return byRounds;
+        return Math.max(0, Math.min(byRounds, p.maxWallSeconds() - (System.nanoTime() - loopStartNanos) / 1e9));
     }
 
     static String eta(double seconds) {

@@ -25,11 +25,13 @@ import java.util.Objects;
  * @param resume             continue from the newest complete checkpoint in runDir
  * @param aggregationDepth   depth of Spark's treeAggregate
  * @param sparkConf          extra Spark settings for a context this job creates itself
+ * @param maxWallSeconds     stop early (with a checkpoint) before a round would end past this many seconds of
+ *                           training; 0 means no limit
  */
 public record TrainJobParams(String model, String configText, String configName, String data, String runDir,
                              String master, int workers, int averagingFrequency, int batchSizePerWorker, int rounds,
                              int checkpointEvery, int keepCheckpoints, double emaDecay, long seed, boolean resume,
-                             int aggregationDepth, Map<String, String> sparkConf) {
+                             int aggregationDepth, Map<String, String> sparkConf, double maxWallSeconds) {
     public TrainJobParams {
         require(model != null && !model.isBlank(), "model", "is required");
         require(configText != null && !configText.isBlank(), "config", "is required (the model's YAML text)");
@@ -44,6 +46,7 @@ public record TrainJobParams(String model, String configText, String configName,
         require(keepCheckpoints >= 1, "keepCheckpoints", "must be >= 1, got " + keepCheckpoints);
         require(emaDecay >= 0 && emaDecay < 1, "emaDecay", "must be in [0, 1), got " + emaDecay);
         require(aggregationDepth >= 1, "aggregationDepth", "must be >= 1, got " + aggregationDepth);
+        require(maxWallSeconds >= 0 && !Double.isNaN(maxWallSeconds), "maxWallSeconds", "must be >= 0 (0 = no limit), got " + maxWallSeconds);
         sparkConf = Map.copyOf(sparkConf == null ? Map.of() : sparkConf);
     }
 
@@ -62,7 +65,7 @@ public record TrainJobParams(String model, String configText, String configName,
         b.master = master; b.workers = workers; b.averagingFrequency = averagingFrequency;
         b.batchSizePerWorker = batchSizePerWorker; b.rounds = rounds; b.checkpointEvery = checkpointEvery;
         b.keepCheckpoints = keepCheckpoints; b.emaDecay = emaDecay; b.seed = seed; b.resume = resume;
-        b.aggregationDepth = aggregationDepth; b.sparkConf.putAll(sparkConf);
+        b.aggregationDepth = aggregationDepth; b.sparkConf.putAll(sparkConf); b.maxWallSeconds = maxWallSeconds;
         return b;
     }
 
@@ -85,6 +88,7 @@ public record TrainJobParams(String model, String configText, String configName,
         private boolean resume;
         private int aggregationDepth = 2;
         private final Map<String, String> sparkConf = new LinkedHashMap<>();
+        private double maxWallSeconds;
 
         private Builder() {
         }
@@ -104,12 +108,13 @@ public record TrainJobParams(String model, String configText, String configName,
         public Builder seed(long v) { seed = v; return this; }
         public Builder resume(boolean v) { resume = v; return this; }
         public Builder aggregationDepth(int v) { aggregationDepth = v; return this; }
+        public Builder maxWallSeconds(double v) { maxWallSeconds = v; return this; }
         public Builder sparkConf(String key, String value) { sparkConf.put(Objects.requireNonNull(key), Objects.requireNonNull(value)); return this; }
 
         public TrainJobParams build() {
             return new TrainJobParams(model, configText, configName, data, runDir, master, workers, averagingFrequency,
                     batchSizePerWorker, rounds, checkpointEvery, keepCheckpoints, emaDecay, seed, resume,
-                    aggregationDepth, sparkConf);
+                    aggregationDepth, sparkConf, maxWallSeconds);
         }
     }
 }

@@ -57,6 +57,9 @@ public final class TrainOptions {
     @Option(names = "--aggregation-depth", defaultValue = "2", description = "treeAggregate depth (default ${DEFAULT-VALUE}).")
     int aggregationDepth;
 
+    @Option(names = "--max-wall-seconds", defaultValue = "0", description = "Stop early, with a checkpoint, before a round would end past this many seconds of training (default ${DEFAULT-VALUE}: no limit).")
+    double maxWallSeconds;
+
     @Option(names = "--conf", description = "Extra Spark setting KEY=VALUE for a context this command creates (repeatable).")
     Map<String, String> conf = new LinkedHashMap<>();
 
@@ -66,7 +69,7 @@ public final class TrainOptions {
                 .runDir(runDir).master(master).workers(workers).averagingFrequency(averagingFrequency)
                 .batchSizePerWorker(batchSizePerWorker).rounds(rounds).checkpointEvery(checkpointEvery)
                 .keepCheckpoints(keepCheckpoints).emaDecay(emaDecay).seed(seed).resume(resume)
-                .aggregationDepth(aggregationDepth);
+                .aggregationDepth(aggregationDepth).maxWallSeconds(maxWallSeconds);
         conf.forEach(b::sparkConf);
         return b.build();
     }
