@@ -9,19 +9,20 @@ import org.factorlab.data.Batch;
 import org.factorlab.diffusion.GaussianDiffusion;
 import org.factorlab.diffusion.NoisedBatch;
 import org.factorlab.diffusion.SeededNoise;
+import org.factorlab.nn.CompiledGraph;
 import org.factorlab.nn.Encoder4;
 import org.factorlab.nn.GradientCheck;
 import org.factorlab.train.TrainingSession;
 import org.factorlab.train.TrainingState;
 import org.factorlab.train.optim.Adam;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * EncDiff's training step on one machine: encoder -> tokens -> U-Net, plain diffusion loss, Adam/AdamW written out
- * on the gradients of {@code sd.calculateGradientsAndOutputs}.
+ * on the gradients of SameDiff's gradient graph, executed by {@link CompiledGraph} (the same ops and values as
+ * {@code sd.calculateGradientsAndOutputs}, without its per-call overhead).
  *
  * <p>Exactness: initial parameters depend only on (config, seed) ({@link org.factorlab.nn.Scope}); step n draws its
  * timesteps and noise from a generator seeded by (seed, n) alone, so a session restored with {@link #load} at step n
@@ -33,6 +34,8 @@ public final class EncDiffSession implements TrainingSession {
     private final long seed;
     private final DataType dtype;
     private final SameDiff sd;
+    private final CompiledGraph gradients;
+    private final List<String> outputs = new ArrayList<>();
     private final List<String> params;
     private final List<String> batchNormLayers;
     private final Map<String, INDArray> runningStats = new LinkedHashMap<>();
@@ -60,6 +63,12 @@ public final class EncDiffSession implements TrainingSession {
             runningStats.put(layer + "/" + Encoder4.RUNNING_MEAN, org.nd4j.linalg.factory.Nd4j.zeros(dtype, ch));
             runningStats.put(layer + "/" + Encoder4.RUNNING_VAR, org.nd4j.linalg.factory.Nd4j.ones(dtype, ch));
         }
+        outputs.add(EncDiffGraph.LOSS);
+        for (String layer : batchNormLayers) {
+            outputs.add(layer + "/" + Encoder4.BATCH_MEAN);
+            outputs.add(layer + "/" + Encoder4.BATCH_VAR);
+        }
+        this.gradients = CompiledGraph.gradients(sd, outputs, params);
         this.adam = new Adam(config.optimizer(), parameterArrays());
         this.diffusion = new GaussianDiffusion(config.diffusion());
     }
@@ -101,17 +110,12 @@ public final class EncDiffSession implements TrainingSession {
         ph.put(EncDiffGraph.XT, nb.xt());
         ph.put(EncDiffGraph.T, GaussianDiffusion.timestepArray(nb.t(), dtype));
         ph.put(EncDiffGraph.TARGET, nb.target());
-        List<String> outputs = new ArrayList<>();
-        outputs.add(EncDiffGraph.LOSS);
-        for (String layer : batchNormLayers) {
-            outputs.add(layer + "/" + Encoder4.BATCH_MEAN);
-            outputs.add(layer + "/" + Encoder4.BATCH_VAR);
-        }
-        OutAndGrad og = sd.calculateGradientsAndOutputs(ph, outputs, params);
-        double loss = og.getOutputs().get(EncDiffGraph.LOSS).getDouble(0);
+        // outputs and gradients (keyed by parameter name) in one map, valid until the next call
+        Map<String, INDArray> out = gradients.run(ph);
+        double loss = out.get(EncDiffGraph.LOSS).getDouble(0);
         if (!Double.isFinite(loss)) throw new IllegalStateException("EncDiff: loss is " + loss + " at step " + step);
-        lastGradNorm = adam.apply(step, parameterArrays(), og.getGradients());
-        updateRunningStats(og.getOutputs(), x0);
+        lastGradNorm = adam.apply(step, parameterArrays(), out);
+        updateRunningStats(out, x0);
         step++;
         return loss;
     }

@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.factorlab.cli.BenchmarkCommand;
+import org.factorlab.nn.CompiledGraph;
 import org.factorlab.nn.Encoder4;
 import org.factorlab.nn.EncoderConfig;
 import org.factorlab.nn.EncoderNorm;
@@ -64,6 +65,13 @@ public final class TrainStepBenchmark implements BenchmarkCommand, Callable<Inte
     Path script;
     @Option(names = "--skip-pytorch", description = "Time ND4J only.")
     boolean skipPytorch;
+    @Option(names = "--executors", split = ",", defaultValue = "compiled,samediff",
+            description = "ND4J executors to time: compiled (CompiledGraph, what training uses), samediff (sd.calculateGradients) "
+                    + "(default ${DEFAULT-VALUE}).")
+    List<Executor> executors;
+
+    /** How the ND4J side runs the same gradient graph. */
+    enum Executor { compiled, samediff }
 
     @Override
     public Integer call() throws Exception {
@@ -77,24 +85,27 @@ public final class TrainStepBenchmark implements BenchmarkCommand, Callable<Inte
         System.out.printf(Locale.ROOT, "EncDiff train step: U-Net model_channels %d, channel_mult %s, attention at ds 1/2/4, 8 heads, "
                 + "Encoder4 on %dx%d, batch %d, %d timed step(s) after %d warm-up; ND4J threads %d%n",
                 mc, mult, encoderSize, encoderSize, batch, steps, warmup, Nd4j.getEnvironment().maxMasterThreads());
-        Map<Integer, double[]> nd4j = new LinkedHashMap<>();
-        for (int s : sizes) nd4j.put(s, timeNd4j(s, mc, mult, groups));
+        Map<String, double[]> nd4j = new LinkedHashMap<>();
+        for (int s : sizes)
+            for (Executor e : executors) nd4j.put(s + "/" + e, timeNd4j(s, mc, mult, groups, e));
         Map<Integer, Double> torch = skipPytorch ? Map.of() : timeTorch(mc, groups);
         System.out.println();
-        System.out.println("input  ND4J ms/step  ND4J img/s  PyTorch ms/step  PyTorch img/s  ND4J/PyTorch throughput");
+        System.out.println("input  ND4J executor  ND4J ms/step  ND4J img/s  PyTorch ms/step  PyTorch img/s  ND4J/PyTorch throughput");
         for (int s : sizes) {
-            double ms = nd4j.get(s)[0];
-            Double tms = torch.get(s);
-            System.out.printf(Locale.ROOT, "%2dx%-2d  %12.0f  %10.2f  %15s  %13s  %s%n", s, s, ms, batch * 1000 / ms,
-                    tms == null ? "-" : String.format(Locale.ROOT, "%.0f", tms),
-                    tms == null ? "-" : String.format(Locale.ROOT, "%.2f", batch * 1000 / tms),
-                    tms == null ? "-" : String.format(Locale.ROOT, "%.2fx", tms / ms));
+            for (Executor e : executors) {
+                double ms = nd4j.get(s + "/" + e)[0];
+                Double tms = torch.get(s);
+                System.out.printf(Locale.ROOT, "%2dx%-2d  %13s  %12.0f  %10.2f  %15s  %13s  %s%n", s, s, e, ms, batch * 1000 / ms,
+                        tms == null ? "-" : String.format(Locale.ROOT, "%.0f", tms),
+                        tms == null ? "-" : String.format(Locale.ROOT, "%.2f", batch * 1000 / tms),
+                        tms == null ? "-" : String.format(Locale.ROOT, "%.2fx", tms / ms));
+            }
         }
         return 0;
     }
 
     /** Returns {median ms/step, parameter count}. */
-    private double[] timeNd4j(int size, int mc, List<Integer> mult, int groups) {
+    private double[] timeNd4j(int size, int mc, List<Integer> mult, int groups, Executor executor) {
         SameDiff sd = SameDiff.create();
         Scope root = Scope.root(sd, DataType.FLOAT, 0);
         SDVariable x0 = sd.placeHolder("x0", DataType.FLOAT, -1, 3, encoderSize, encoderSize);
@@ -120,14 +131,18 @@ public final class TrainStepBenchmark implements BenchmarkCommand, Callable<Inte
         Map<String, INDArray> ph = Map.of("x0", Nd4j.rand(DataType.FLOAT, batch, 3, encoderSize, encoderSize),
                 "x_t", Nd4j.randn(DataType.FLOAT, batch, 3, size, size), "t", Nd4j.rand(DataType.FLOAT, batch).muli(999),
                 "target", Nd4j.randn(DataType.FLOAT, batch, 3, size, size));
-        System.out.printf(Locale.ROOT, "ND4J %dx%d: %,d parameters, %d graph ops%n", size, size, n, sd.getOps().size());
+        long tb = System.nanoTime();
+        CompiledGraph compiled = executor == Executor.compiled ? CompiledGraph.gradients(sd, List.of(), params) : null;
+        System.out.printf(Locale.ROOT, "ND4J %dx%d (%s): %,d parameters, %d graph ops%s%n", size, size, executor, n, sd.getOps().size(),
+                compiled == null ? "" : String.format(Locale.ROOT, ", %d ops with gradients, gradient graph built in %.1f s",
+                        compiled.opCount(), (System.nanoTime() - tb) / 1e9));
         double[] ms = new double[steps];
         for (int i = 0; i < warmup + steps; i++) {
             long t0 = System.nanoTime();
-            var g = sd.calculateGradients(ph, params);
+            var g = executor == Executor.compiled ? compiled.run(ph) : sd.calculateGradients(ph, params);
             adam.apply(i, arrays, g);
             double el = (System.nanoTime() - t0) / 1e6;
-            System.out.printf(Locale.ROOT, "  ND4J %dx%d step %d: %.0f ms%s%n", size, size, i, el, i < warmup ? " (warm-up)" : "");
+            System.out.printf(Locale.ROOT, "  ND4J %dx%d %s step %d: %.0f ms%s%n", size, size, executor, i, el, i < warmup ? " (warm-up)" : "");
             if (i >= warmup) ms[i - warmup] = el;
         }
         Arrays.sort(ms);

@@ -1,0 +1,349 @@
+package org.factorlab.nn;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.nd4j.autodiff.functions.DifferentialFunction;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.VariableType;
+import org.nd4j.autodiff.samediff.internal.SameDiffOp;
+import org.nd4j.autodiff.samediff.internal.Variable;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.BaseOp;
+import org.nd4j.linalg.api.ops.CustomOp;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.Op;
+import org.nd4j.linalg.api.ops.OpContext;
+import org.nd4j.linalg.api.ops.ReduceOp;
+import org.nd4j.linalg.api.ops.ScalarOp;
+import org.nd4j.linalg.api.ops.BaseReduceOp;
+import org.nd4j.linalg.api.ops.impl.transforms.same.Identity;
+import org.nd4j.linalg.api.shape.LongShapeDescriptor;
+import org.nd4j.linalg.api.shape.Shape;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Runs a plain SameDiff graph (no control flow) as a fixed op list over planned buffers.
+ *
+ * <p>Why: SameDiff's {@code InferenceSession} re-derives the execution order, tracks array dependencies in hash maps,
+ * copies the whole variable map once per requested output, and allocates every intermediate array afresh on every
+ * call ({@code calculateGradients} runs with the array cache off). For a U-Net with thousands of ops that Java-side
+ * work and the allocations cost more than the arithmetic. Here the op order, the output shapes and a liveness-based
+ * buffer assignment are computed once per set of placeholder shapes; a call copies the placeholders in and executes
+ * the ops, nothing else.
+ *
+ * <p>The ops executed are SameDiff's own (including its backward ops from {@code createGradFunction}), so the values
+ * are SameDiff's: {@code CompiledGraphTest} checks gradients and outputs against {@code calculateGradientsAndOutputs}.
+ * Arrays returned by {@link #run} belong to the plan and are overwritten by the next call; copy what must outlive it.
+ * Parameters are read from the graph's variable arrays at each call, so in-place updates are seen. Not thread safe.
+ */
+public final class CompiledGraph {
+    /** Plans kept per distinct set of placeholder shapes (training batch, a last partial batch, ...). */
+    private static final int MAX_PLANS = 4;
+
+    private final SameDiff outer;
+    private final SameDiff graph;
+    private final List<String> placeholders;
+    /** Requested variable name -> the name the caller sees (the parameter name for gradients). */
+    private final Map<String, String> requested;
+    private final List<SameDiffOp> ops;
+    private final Map<List<List<Long>>, Plan> plans = new LinkedHashMap<>(8, 0.75f, true);
+
+    private CompiledGraph(SameDiff outer, SameDiff graph, Map<String, String> requested) {
+        this.outer = outer;
+        this.graph = graph;
+        this.requested = requested;
+        this.ops = order(graph, requested.keySet());
+        List<String> ph = new ArrayList<>();
+        Set<String> used = new HashSet<>();
+        for (SameDiffOp op : ops) used.addAll(Arrays.asList(argNames(op)));
+        used.addAll(requested.keySet());
+        for (String name : used)
+            if (graph.getVariable(name).getVariableType() == VariableType.PLACEHOLDER) ph.add(name);
+        this.placeholders = List.copyOf(ph);
+    }
+
+    /** Forward outputs of {@code sd}, keyed by name. */
+    public static CompiledGraph outputs(SameDiff sd, Collection<String> outputs) {
+        Map<String, String> req = new LinkedHashMap<>();
+        for (String o : outputs) req.put(checkVariable(sd, o), o);
+        return new CompiledGraph(sd, sd, req);
+    }
+
+    /**
+     * Forward {@code outputs} and the gradients of the loss variables of {@code sd} with respect to {@code wrt}, keyed
+     * by output name and by parameter name respectively (as {@code calculateGradientsAndOutputs} returns them).
+     */
+    public static CompiledGraph gradients(SameDiff sd, Collection<String> outputs, Collection<String> wrt) {
+        if (sd.getFunction("grad") == null) sd.createGradFunction();
+        SameDiff gradFn = sd.getFunction("grad");
+        Map<String, String> req = new LinkedHashMap<>();
+        for (String o : outputs) req.put(checkVariable(gradFn, o), o);
+        for (String p : wrt) {
+            SDVariable g = sd.getVariable(checkVariable(sd, p)).getGradient();
+            if (g == null) throw new IllegalArgumentException("CompiledGraph: the loss does not depend on '" + p + "' (no gradient variable)");
+            if (req.put(g.name(), p) != null) throw new IllegalArgumentException("CompiledGraph: '" + p + "' requested twice");
+        }
+        return new CompiledGraph(sd, gradFn, req);
+    }
+
+    /** Placeholders the requested values depend on. */
+    public List<String> placeholders() {
+        return placeholders;
+    }
+
+    /** Number of ops executed per call. */
+    public int opCount() {
+        return ops.size();
+    }
+
+    /**
+     * Executes the graph. The returned arrays are owned by this graph until the next call.
+     *
+     * @throws IllegalArgumentException when a needed placeholder is missing
+     */
+    public Map<String, INDArray> run(Map<String, INDArray> feed) {
+        List<List<Long>> key = new ArrayList<>(placeholders.size());
+        for (String p : placeholders) {
+            INDArray a = feed.get(p);
+            if (a == null) throw new IllegalArgumentException("CompiledGraph: no value for placeholder '" + p + "'");
+            List<Long> k = new ArrayList<>(a.rank() + 1);
+            k.add((long) a.dataType().ordinal());
+            for (long d : a.shape()) k.add(d);
+            key.add(k);
+        }
+        Plan plan = plans.get(key);
+        if (plan == null) {
+            plan = new Plan(feed);
+            if (plans.size() >= MAX_PLANS) {
+                var it = plans.keySet().iterator();
+                it.next();
+                it.remove();
+            }
+            plans.put(key, plan);
+            return plan.results();
+        }
+        plan.execute(feed);
+        return plan.results();
+    }
+
+    private static String checkVariable(SameDiff sd, String name) {
+        if (!sd.hasVariable(name)) throw new IllegalArgumentException("CompiledGraph: the graph has no variable '" + name + "'");
+        return name;
+    }
+
+    private static String[] argNames(SameDiffOp op) {
+        String[] a = op.getOp().argNames();
+        return a == null ? new String[0] : a;
+    }
+
+    /** The ops the requested variables need, each after its inputs (depth-first post-order, deterministic). */
+    private static List<SameDiffOp> order(SameDiff g, Collection<String> requested) {
+        Map<String, SameDiffOp> all = g.getOps();
+        Map<String, Variable> vars = g.getVariables();
+        List<SameDiffOp> out = new ArrayList<>();
+        Set<String> done = new HashSet<>();
+        Set<String> onStack = new HashSet<>();
+        // explicit stack: U-Net gradient graphs are deep enough to overflow recursion
+        ArrayDeque<Object[]> stack = new ArrayDeque<>();
+        for (String r : requested) {
+            String producer = vars.get(r).getOutputOfOp();
+            if (producer == null || done.contains(producer)) continue;
+            stack.push(new Object[] {producer, 0});
+            onStack.add(producer);
+            while (!stack.isEmpty()) {
+                Object[] top = stack.peek();
+                String opName = (String) top[0];
+                SameDiffOp op = all.get(opName);
+                String[] args = argNames(op);
+                int i = (Integer) top[1];
+                if (i < args.length) {
+                    top[1] = i + 1;
+                    String in = vars.get(args[i]).getOutputOfOp();
+                    if (in != null && !done.contains(in)) {
+                        if (!onStack.add(in)) throw new IllegalStateException("CompiledGraph: cycle through op " + in + " (control flow is not supported)");
+                        stack.push(new Object[] {in, 0});
+                    }
+                } else {
+                    stack.pop();
+                    onStack.remove(opName);
+                    done.add(opName);
+                    out.add(op);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Op list bound to buffers for one set of placeholder shapes. */
+    private final class Plan {
+        private final Map<String, INDArray> phBuffers = new HashMap<>();
+        private final List<Step> steps = new ArrayList<>();
+        private final Map<String, INDArray> results = new LinkedHashMap<>();
+        /** Parameters bound into the contexts, re-checked each call (a caller may replace an array). */
+        private final List<Bound> bound = new ArrayList<>();
+
+        /** {@code scalar}: the array a two-input scalar op reads its scalar from, re-read at every call. */
+        private record Step(DifferentialFunction op, OpContext ctx, INDArray scalar) {
+        }
+
+        private record Bound(String name, INDArray array) {
+        }
+
+        /** Builds the plan by executing the graph once on {@code feed}. */
+        Plan(Map<String, INDArray> feed) {
+            Map<String, INDArray> values = new HashMap<>();
+            Set<INDArray> pinned = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            for (String p : placeholders) {
+                INDArray copy = feed.get(p).dup('c');
+                phBuffers.put(p, copy);
+                values.put(p, copy);
+                pinned.add(copy);
+            }
+            // last op index that reads each variable; requested ones live to the end
+            Map<String, Integer> lastUse = new HashMap<>();
+            for (int i = 0; i < ops.size(); i++)
+                for (String a : argNames(ops.get(i))) lastUse.put(a, i);
+            for (String r : requested.keySet()) lastUse.put(r, Integer.MAX_VALUE);
+            // buffers by (dtype, shape) that are free for reuse; aliases (Identity) count towards their source
+            Map<String, ArrayDeque<INDArray>> free = new HashMap<>();
+            Map<INDArray, Integer> bufferEnd = new java.util.IdentityHashMap<>();
+            for (int i = 0; i < ops.size(); i++) {
+                SameDiffOp sdo = ops.get(i);
+                DifferentialFunction df = sdo.getOp();
+                String[] argNames = argNames(sdo);
+                INDArray[] args = new INDArray[argNames.length];
+                for (int a = 0; a < argNames.length; a++) args[a] = resolve(argNames[a], values, pinned);
+                List<String> outNames = sdo.getOutputsOfOp();
+                OpContext ctx = Nd4j.getExecutioner().buildContext();
+                INDArray[] outs;
+                INDArray scalar = null;
+                if (df instanceof Identity) {
+                    outs = new INDArray[] {args[0]};
+                    ctx = null;
+                } else if (df instanceof CustomOp) {
+                    DynamicCustomOp c = (DynamicCustomOp) df;
+                    ctx.setArgs(args, c.iArgs(), c.dArgs(), c.tArgs(), c.bArgs());
+                    List<LongShapeDescriptor> shapes = c.calculateOutputShape(ctx);
+                    if (shapes == null || shapes.size() != outNames.size())
+                        throw new IllegalStateException("CompiledGraph: op " + sdo.getName() + " (" + df.opName() + ") gave "
+                                + (shapes == null ? 0 : shapes.size()) + " output shapes for " + outNames.size() + " outputs");
+                    outs = new INDArray[shapes.size()];
+                    for (int o = 0; o < outs.length; o++) {
+                        DataType dt = graph.getVariable(outNames.get(o)).dataType();
+                        LongShapeDescriptor s = shapes.get(o);
+                        if (s.dataType() != dt) s = s.asDataType(dt);
+                        outs[o] = take(free, s, i, lastUse, outNames.get(o), bufferEnd);
+                        ctx.setOutputArray(o, outs[o]);
+                    }
+                } else if (df instanceof Op op) {
+                    boolean axisArg = false;
+                    if (op instanceof ReduceOp r && r.getOpType() != Op.Type.REDUCE3 && argNames.length == 2) {
+                        INDArray axis = args[1];
+                        if (axis.isEmpty()) throw new IllegalStateException("CompiledGraph: op " + sdo.getName() + ": empty reduction axis is not supported");
+                        df.setDimensions(Shape.normalizeAxis(args[0].rank(), axis.toIntVector()));
+                        ((BaseReduceOp) op).setEmptyReduce(false);
+                        axisArg = true;
+                    } else if (op instanceof ScalarOp s && argNames.length == 2) {
+                        s.setScalar(args[1]);
+                        scalar = args[1];
+                    }
+                    if (args.length > 0) ctx.setInputArray(0, args[0]);
+                    if (args.length == 2 && !axisArg) ctx.setInputArray(1, args[1]);
+                    List<LongShapeDescriptor> shapes = ((BaseOp) op).calculateOutputShape(ctx);
+                    if (shapes == null || shapes.size() != 1)
+                        throw new IllegalStateException("CompiledGraph: no output shape for op " + sdo.getName() + " (" + df.opName() + ")");
+                    outs = new INDArray[] {take(free, shapes.get(0), i, lastUse, outNames.get(0), bufferEnd)};
+                    ctx.setOutputArray(0, outs[0]);
+                } else {
+                    throw new UnsupportedOperationException("CompiledGraph: op " + sdo.getName() + " (" + df.getClass().getSimpleName()
+                            + ") is not supported (control flow or tensor-array op)");
+                }
+                if (ctx != null) {
+                    exec(df, ctx);
+                    steps.add(new Step(df, ctx, scalar));
+                }
+                for (int o = 0; o < outs.length; o++) {
+                    String name = outNames.get(o);
+                    values.put(name, outs[o]);
+                    int end = lastUse.getOrDefault(name, i);
+                    bufferEnd.merge(outs[o], end, Math::max);
+                }
+                // release buffers whose last reader was this op (never parameters or placeholders)
+                Set<INDArray> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+                for (String a : argNames) release(values.get(a), i, free, bufferEnd, pinned, seen);
+                for (INDArray o : outs) release(o, i, free, bufferEnd, pinned, seen);
+            }
+            for (var e : requested.entrySet()) results.put(e.getValue(), values.get(e.getKey()));
+        }
+
+        /** An output buffer: a free one of the same type and shape, else a new one. */
+        private INDArray take(Map<String, ArrayDeque<INDArray>> free, LongShapeDescriptor s, int i, Map<String, Integer> lastUse,
+                              String name, Map<INDArray, Integer> bufferEnd) {
+            ArrayDeque<INDArray> q = free.get(poolKey(s.dataType(), s.getShape()));
+            INDArray a = q == null ? null : q.poll();
+            if (a == null) a = Nd4j.create(s.dataType(), s.getShape(), 'c');
+            bufferEnd.put(a, lastUse.getOrDefault(name, i));
+            return a;
+        }
+
+        private void release(INDArray a, int i, Map<String, ArrayDeque<INDArray>> free, Map<INDArray, Integer> bufferEnd,
+                             Set<INDArray> pinned, Set<INDArray> seen) {
+            if (a == null || pinned.contains(a) || !seen.add(a)) return;
+            Integer end = bufferEnd.get(a);
+            if (end == null || end > i) return;
+            bufferEnd.remove(a);
+            free.computeIfAbsent(poolKey(a.dataType(), a.shape()), k -> new ArrayDeque<>()).push(a);
+        }
+
+        private INDArray resolve(String name, Map<String, INDArray> values, Set<INDArray> pinned) {
+            INDArray v = values.get(name);
+            if (v != null) return v;
+            VariableType type = graph.getVariable(name).getVariableType();
+            if (type == VariableType.VARIABLE || type == VariableType.CONSTANT) {
+                INDArray a = outer.hasVariable(name) && outer.getArrForVarName(name) != null ? outer.getArrForVarName(name) : graph.getArrForVarName(name);
+                if (a == null) throw new IllegalStateException("CompiledGraph: variable '" + name + "' has no array");
+                values.put(name, a);
+                pinned.add(a);
+                bound.add(new Bound(name, a));
+                return a;
+            }
+            throw new IllegalStateException("CompiledGraph: no value for '" + name + "' (" + type + ")");
+        }
+
+        void execute(Map<String, INDArray> feed) {
+            for (Bound b : bound) {
+                INDArray now = outer.hasVariable(b.name()) && outer.getArrForVarName(b.name()) != null ? outer.getArrForVarName(b.name()) : graph.getArrForVarName(b.name());
+                if (now != b.array())
+                    throw new IllegalStateException("CompiledGraph: the array of variable '" + b.name() + "' was replaced; update it in place");
+            }
+            for (var e : phBuffers.entrySet()) e.getValue().assign(feed.get(e.getKey()));
+            for (Step s : steps) {
+                if (s.scalar() != null) ((ScalarOp) s.op()).setScalar(s.scalar());
+                exec(s.op(), s.ctx());
+            }
+        }
+
+        Map<String, INDArray> results() {
+            return java.util.Collections.unmodifiableMap(results);
+        }
+    }
+
+    private static String poolKey(DataType dt, long[] shape) {
+        return dt + Arrays.toString(shape);
+    }
+
+    private static void exec(DifferentialFunction df, OpContext ctx) {
+        if (df instanceof CustomOp c) Nd4j.exec(c, ctx);
+        else Nd4j.exec((Op) df, ctx);
+    }
+}
