@@ -57,6 +57,9 @@ public final class CompiledGraph {
     private final Map<String, String> requested;
     private final List<SameDiffOp> ops;
     private final Map<List<List<Long>>, Plan> plans = new LinkedHashMap<>(8, 0.75f, true);
+    /** Per op type: {calls, nanoseconds}, when profiling is on. */
+    private final Map<String, long[]> profile = new LinkedHashMap<>();
+    private boolean profiling;
 
     private CompiledGraph(SameDiff outer, SameDiff graph, Map<String, String> requested) {
         this.outer = outer;
@@ -99,6 +102,16 @@ public final class CompiledGraph {
     /** Placeholders the requested values depend on. */
     public List<String> placeholders() {
         return placeholders;
+    }
+
+    /** Times every op call by op type from now on (adds a clock read per op). */
+    public void setProfiling(boolean on) {
+        profiling = on;
+    }
+
+    /** Per op type (for example {@code conv2d_bp}): {calls, total nanoseconds} since profiling was switched on. */
+    public Map<String, long[]> profile() {
+        return java.util.Collections.unmodifiableMap(profile);
     }
 
     /** Number of ops executed per call. */
@@ -329,7 +342,15 @@ public final class CompiledGraph {
             for (var e : phBuffers.entrySet()) e.getValue().assign(feed.get(e.getKey()));
             for (Step s : steps) {
                 if (s.scalar() != null) ((ScalarOp) s.op()).setScalar(s.scalar());
-                exec(s.op(), s.ctx());
+                if (profiling) {
+                    long t0 = System.nanoTime();
+                    exec(s.op(), s.ctx());
+                    long[] c = profile.computeIfAbsent(s.op().opName(), k -> new long[2]);
+                    c[0]++;
+                    c[1] += System.nanoTime() - t0;
+                } else {
+                    exec(s.op(), s.ctx());
+                }
             }
         }
 

@@ -70,6 +70,9 @@ public final class TrainStepBenchmark implements BenchmarkCommand, Callable<Inte
                     + "(default ${DEFAULT-VALUE}).")
     List<Executor> executors;
 
+    @Option(names = "--profile", description = "Print the compiled executor's time per op type over the timed steps.")
+    boolean profile;
+
     /** How the ND4J side runs the same gradient graph. */
     enum Executor { compiled, samediff }
 
@@ -137,16 +140,31 @@ public final class TrainStepBenchmark implements BenchmarkCommand, Callable<Inte
                 compiled == null ? "" : String.format(Locale.ROOT, ", %d ops with gradients, gradient graph built in %.1f s",
                         compiled.opCount(), (System.nanoTime() - tb) / 1e9));
         double[] ms = new double[steps];
+        long adamNanos = 0;
         for (int i = 0; i < warmup + steps; i++) {
+            if (compiled != null && i == warmup) compiled.setProfiling(profile);
             long t0 = System.nanoTime();
             var g = executor == Executor.compiled ? compiled.run(ph) : sd.calculateGradients(ph, params);
+            long ta = System.nanoTime();
             adam.apply(i, arrays, g);
+            if (i >= warmup) adamNanos += System.nanoTime() - ta;
             double el = (System.nanoTime() - t0) / 1e6;
             System.out.printf(Locale.ROOT, "  ND4J %dx%d %s step %d: %.0f ms%s%n", size, size, executor, i, el, i < warmup ? " (warm-up)" : "");
             if (i >= warmup) ms[i - warmup] = el;
         }
+        if (compiled != null && profile) printProfile(compiled.profile(), steps, Arrays.stream(ms).sum(), adamNanos / 1e6);
         Arrays.sort(ms);
         return new double[]{ms[ms.length / 2], n};
+    }
+
+    private static void printProfile(Map<String, long[]> prof, int steps, double totalMs, double adamMs) {
+        double opsMs = prof.values().stream().mapToLong(c -> c[1]).sum() / 1e6;
+        System.out.printf(Locale.ROOT, "  profile over %d step(s): %.0f ms per step, of which ops %.0f ms, optimizer %.0f ms, rest %.0f ms%n",
+                steps, totalMs / steps, opsMs / steps, adamMs / steps, (totalMs - opsMs - adamMs) / steps);
+        System.out.println("  op type                      calls/step   ms/step  share of ops");
+        prof.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue()[1], a.getValue()[1])).limit(20)
+                .forEach(e -> System.out.printf(Locale.ROOT, "  %-28s %10d %9.1f %8.1f%%%n", e.getKey(), e.getValue()[0] / steps,
+                        e.getValue()[1] / 1e6 / steps, 100 * e.getValue()[1] / 1e6 / opsMs));
     }
 
     private Map<Integer, Double> timeTorch(int mc, int groups) throws Exception {

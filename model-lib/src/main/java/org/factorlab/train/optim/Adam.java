@@ -4,13 +4,14 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
+import org.nd4j.linalg.api.ops.impl.updaters.AdamUpdater;
 
 /**
  * Adam / AdamW on named INDArrays, written out rather than using SameDiff's updaters so that the moment estimates
  * are plain named arrays (exported into {@link org.factorlab.train.TrainingState}, averaged by the Spark job,
  * restored on resume) and clipping happens on the whole gradient. The arithmetic follows torch.optim.Adam/AdamW
- * (single-tensor path): decay, moments, {@code p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)}.
+ * (single-tensor path): decay, moments, {@code p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)}, executed
+ * by libnd4j's fused {@code adam_updater} op. Gradients are overwritten (clipping, then the update).
  */
 public final class Adam {
     public static final String M = "m/";
@@ -34,7 +35,7 @@ public final class Adam {
 
     /**
      * Applies optimizer step {@code step} (0-based; the bias corrections use step + 1) to {@code params} in place.
-     * Gradients are modified in place when clipping. Returns the global gradient norm before clipping.
+     * Gradients are overwritten. Returns the global gradient norm before clipping.
      */
     public double apply(long step, Map<String, INDArray> params, Map<String, INDArray> grads) {
         double sq = 0;
@@ -52,7 +53,6 @@ public final class Adam {
         double lr = config.lrAt(step);
         long t = step + 1;
         double b1 = config.beta1(), b2 = config.beta2();
-        double bc1 = 1 - Math.pow(b1, t);
         double bc2Sqrt = Math.sqrt(1 - Math.pow(b2, t));
         double wd = config.weightDecay();
         for (String k : m.keySet()) {
@@ -62,11 +62,11 @@ public final class Adam {
                 if (config.kind() == OptimizerKind.ADAMW) p.muli(1 - lr * wd);
                 else g = g.add(p.mul(wd));
             }
-            INDArray mk = m.get(k), vk = v.get(k);
-            mk.muli(b1).addi(g.mul(1 - b1));
-            vk.muli(b2).addi(g.mul(g).muli(1 - b2));
-            INDArray denom = Transforms.sqrt(vk, true).divi(bc2Sqrt).addi(config.eps());
-            p.subi(mk.div(denom).muli(lr / bc1));
+            // libnd4j's fused adam_updater computes lr*sqrt(bc2)/bc1 * m / (sqrt(v) + eps'); with eps' = eps*sqrt(bc2)
+            // that is torch's lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps). One native op instead of a dozen per parameter.
+            INDArray update = g == grads.get(k) ? g : g.dup();
+            Nd4j.exec(new AdamUpdater(g, v.get(k), m.get(k), update, v.get(k), m.get(k), lr, b1, b2, config.eps() * bc2Sqrt, (int) step));
+            p.subi(update);
         }
         return norm;
     }

@@ -1,0 +1,79 @@
+package org.factorlab.train.optim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** The fused Adam/AdamW against torch.optim's single-tensor formulas written out in double precision. */
+class AdamTest {
+    private static final int N = 7;
+
+    @ParameterizedTest
+    @EnumSource(OptimizerKind.class)
+    void matchesTorchFormulasOverStepsWithWarmupDecayAndClipping(OptimizerKind kind) {
+        OptimizerConfig cfg = new OptimizerConfig(kind, 0.01, 0.9, 0.99, 1e-3, 0.05, 3, 0.5);
+        double[] p = {0.5, -1.0, 2.0, 0.0, 0.25, -0.75, 1.5}, q = {1.0, -2.0};
+        double[][] mv = {new double[N], new double[N], new double[2], new double[2]};
+        Map<String, INDArray> params = new LinkedHashMap<>();
+        params.put("a", Nd4j.createFromArray(p).castTo(DataType.DOUBLE));
+        params.put("b", Nd4j.createFromArray(q).castTo(DataType.DOUBLE));
+        Adam adam = new Adam(cfg, params);
+        SplittableRandom r = new SplittableRandom(3);
+        for (int step = 0; step < 6; step++) {
+            double[] ga = new double[N], gb = new double[2];
+            for (int i = 0; i < N; i++) ga[i] = r.nextDouble(-2, 2);
+            for (int i = 0; i < 2; i++) gb[i] = r.nextDouble(-2, 2);
+            Map<String, INDArray> grads = Map.of("a", Nd4j.createFromArray(ga.clone()), "b", Nd4j.createFromArray(gb.clone()));
+            double norm = adam.apply(step, params, grads);
+            // reference: global norm clip (torch.nn.utils.clip_grad_norm_), then the optimizer step
+            double sq = 0;
+            for (double g : ga) sq += g * g;
+            for (double g : gb) sq += g * g;
+            double want = Math.sqrt(sq);
+            assertEquals(want, norm, 1e-12, "norm at step " + step);
+            double f = want > 0.5 ? 0.5 / (want + 1e-6) : 1;
+            reference(cfg, step, p, ga, mv[0], mv[1], f);
+            reference(cfg, step, q, gb, mv[2], mv[3], f);
+            for (int i = 0; i < N; i++) assertEquals(p[i], params.get("a").getDouble(i), 1e-12, kind + " a[" + i + "] step " + step);
+            for (int i = 0; i < 2; i++) assertEquals(q[i], params.get("b").getDouble(i), 1e-12, kind + " b[" + i + "] step " + step);
+        }
+        Map<String, INDArray> state = adam.state();
+        assertEquals(mv[0][3], state.get(Adam.M + "a").getDouble(3), 1e-12);
+        assertEquals(mv[1][3], state.get(Adam.V + "a").getDouble(3), 1e-12);
+    }
+
+    @Test
+    void stateRoundTripsAndRejectsMissingEntries() {
+        Map<String, INDArray> params = Map.of("w", Nd4j.ones(DataType.DOUBLE, 3));
+        OptimizerConfig cfg = new OptimizerConfig(OptimizerKind.ADAM, 0.1, 0.9, 0.999, 1e-8, 0, 0, 0);
+        Adam a = new Adam(cfg, params);
+        a.apply(0, params, Map.of("w", Nd4j.createFromArray(1.0, 2.0, 3.0)));
+        Adam b = new Adam(cfg, Map.of("w", Nd4j.ones(DataType.DOUBLE, 3)));
+        b.load(a.state());
+        assertEquals(a.state(), b.state());
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> b.load(Map.of()));
+        assertEquals("optimizer state has no entry 'm/w'", e.getMessage());
+    }
+
+    private static void reference(OptimizerConfig c, int step, double[] p, double[] g, double[] m, double[] v, double clip) {
+        double lr = c.lrAt(step);
+        int t = step + 1;
+        for (int i = 0; i < p.length; i++) {
+            double gi = g[i] * clip;
+            if (c.kind() == OptimizerKind.ADAMW) p[i] *= 1 - lr * c.weightDecay();
+            else gi += c.weightDecay() * p[i];
+            m[i] = c.beta1() * m[i] + (1 - c.beta1()) * gi;
+            v[i] = c.beta2() * v[i] + (1 - c.beta2()) * gi * gi;
+            double denom = Math.sqrt(v[i]) / Math.sqrt(1 - Math.pow(c.beta2(), t)) + c.eps();
+            p[i] -= lr / (1 - Math.pow(c.beta1(), t)) * m[i] / denom;
+        }
+    }
+}
