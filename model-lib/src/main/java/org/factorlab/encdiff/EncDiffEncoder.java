@@ -1,8 +1,10 @@
 package org.factorlab.encdiff;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import org.factorlab.model.RepresentationEncoder;
+import org.factorlab.nn.CompiledGraph;
 import org.factorlab.nn.GradientCheck;
 import org.factorlab.nn.TokenConfig;
 import org.factorlab.train.Checkpoint;
@@ -18,6 +20,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class EncDiffEncoder implements RepresentationEncoder {
     private final EncDiffConfig config;
     private final SameDiff sd;
+    /** One per output name, compiled on first use; guarded by itself. */
+    private final Map<String, CompiledGraph> compiled = new java.util.HashMap<>();
 
     public EncDiffEncoder(EncDiffConfig config, Map<String, INDArray> parameters) {
         this.config = config;
@@ -71,6 +75,9 @@ public final class EncDiffEncoder implements RepresentationEncoder {
         if (images.rank() != 4 || images.size(1) != m.imageChannels() || images.size(2) != m.imageSize() || images.size(3) != m.imageSize())
             throw new IllegalArgumentException("EncDiff encoder: images " + Arrays.toString(images.shape()) + ", expected [B, "
                     + m.imageChannels() + ", " + m.imageSize() + ", " + m.imageSize() + "]");
-        return sd.output(Map.of(EncDiffGraph.X0, images.castTo(DataType.FLOAT)), output).get(output).dup();
+        synchronized (compiled) {
+            return compiled.computeIfAbsent(output, o -> CompiledGraph.outputs(sd, List.of(o)))
+                    .run(Map.of(EncDiffGraph.X0, images.castTo(DataType.FLOAT))).get(output).dup();
+        }
     }
 }

@@ -11,6 +11,7 @@ import org.factorlab.diffusion.Denoiser;
 import org.factorlab.diffusion.GaussianDiffusion;
 import org.factorlab.diffusion.SeededNoise;
 import org.factorlab.nn.Blocks;
+import org.factorlab.nn.CompiledGraph;
 import org.factorlab.nn.Conditioning;
 import org.factorlab.nn.GradientCheck;
 import org.factorlab.nn.Layers;
@@ -44,6 +45,9 @@ public final class EncDiffModel {
     private final SameDiff tokenMlps;
     private final GaussianDiffusion diffusion;
     private final List<String> crossAttentionProbs;
+    /** Compiled on first use (after the parameters are assigned), one per requested output list; guarded by itself. */
+    private final Map<List<String>, CompiledGraph> compiledDenoisers = new java.util.HashMap<>();
+    private final CompiledGraph compiledTokenMlps;
 
     public EncDiffModel(EncDiffConfig config, Map<String, INDArray> parameters) {
         this.config = config;
@@ -52,6 +56,7 @@ public final class EncDiffModel {
         assign(denoiser, parameters);
         this.tokenMlps = codeToTokensGraph(config);
         assign(tokenMlps, parameters);
+        this.compiledTokenMlps = CompiledGraph.outputs(tokenMlps, List.of(EncDiffGraph.TOKENS));
         this.diffusion = new GaussianDiffusion(config.diffusion());
         List<String> probs = new ArrayList<>();
         for (SDVariable v : denoiser.variables())
@@ -98,8 +103,10 @@ public final class EncDiffModel {
         TokenConfig t = config.model().tokens();
         if (code.rank() != 2 || code.size(1) != t.codeDim())
             throw new IllegalArgumentException("EncDiff: code " + Arrays.toString(code.shape()) + ", expected [B, " + t.codeDim() + "]");
-        INDArray flat = tokenMlps.output(Map.of(CODE_IN, code.castTo(DataType.FLOAT)), EncDiffGraph.TOKENS).get(EncDiffGraph.TOKENS);
-        return flat.reshape(code.size(0), t.count(), t.dim()).dup();
+        synchronized (compiledTokenMlps) {
+            INDArray flat = compiledTokenMlps.run(Map.of(CODE_IN, code.castTo(DataType.FLOAT))).get(EncDiffGraph.TOKENS);
+            return flat.reshape(code.size(0), t.count(), t.dim()).dup();
+        }
     }
 
     /** The model output (in the diffusion's parameterization) for {@code x_t [B, C, H, W]}, timesteps and tokens. */
@@ -257,7 +264,10 @@ public final class EncDiffModel {
         ph.put(EncDiffGraph.XT, xt.castTo(DataType.FLOAT));
         ph.put(EncDiffGraph.T, GaussianDiffusion.timestepArray(t, DataType.FLOAT));
         ph.put(EncDiffGraph.TOKENS_IN, tokens.castTo(DataType.FLOAT).reshape(b * tc.count(), tc.dim()));
-        Map<String, INDArray> out = denoiser.output(ph, outputs);
+        Map<String, INDArray> out;
+        synchronized (compiledDenoisers) {
+            out = compiledDenoisers.computeIfAbsent(List.copyOf(outputs), o -> CompiledGraph.outputs(denoiser, o)).run(ph);
+        }
         Map<String, INDArray> copy = new LinkedHashMap<>();
         for (String o : outputs) copy.put(o, out.get(o).dup());
         return copy;
