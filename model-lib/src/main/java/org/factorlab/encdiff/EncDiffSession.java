@@ -163,6 +163,14 @@ public final class EncDiffSession implements TrainingSession {
         return m;
     }
 
+    /** Live arrays, not copies: the trainable parameters, then the BatchNorm running statistics. */
+    @Override
+    public Map<String, INDArray> parameters() {
+        Map<String, INDArray> p = parameterArrays();
+        p.putAll(runningStats);
+        return java.util.Collections.unmodifiableMap(p);
+    }
+
     @Override
     public TrainingState state() {
         Map<String, INDArray> p = new LinkedHashMap<>();

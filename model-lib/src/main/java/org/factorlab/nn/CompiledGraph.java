@@ -205,8 +205,8 @@ public final class CompiledGraph {
         /** Parameters bound into the contexts, re-checked each call (a caller may replace an array). */
         private final List<Bound> bound = new ArrayList<>();
 
-        /** {@code scalar}: the array a two-input scalar op reads its scalar from, re-read at every call. */
-        private record Step(DifferentialFunction op, OpContext ctx, INDArray scalar) {
+        /** One executable op: {@code name} keys the profile. */
+        private record Step(String name, Runnable kernel) {
         }
 
         private record Bound(String name, INDArray array) {
@@ -282,8 +282,12 @@ public final class CompiledGraph {
                             + ") is not supported (control flow or tensor-array op)");
                 }
                 if (ctx != null) {
-                    exec(df, ctx);
-                    steps.add(new Step(df, ctx, scalar));
+                    Step step = BroadcastBackprop.handles(df.opName())
+                            ? new Step(df.opName() + "*", BroadcastBackprop.kernel(df.opName(), args, outs,
+                                    scratch(free, args[args.length - 1], i, lastUse, bufferEnd)))
+                            : nativeStep(df, ctx, scalar);
+                    step.kernel().run();
+                    steps.add(step);
                 }
                 for (int o = 0; o < outs.length; o++) {
                     String name = outNames.get(o);
@@ -297,6 +301,25 @@ public final class CompiledGraph {
                 for (INDArray o : outs) release(o, i, free, bufferEnd, pinned, seen);
             }
             for (var e : requested.entrySet()) results.put(e.getValue(), values.get(e.getKey()));
+        }
+
+        private static Step nativeStep(DifferentialFunction df, OpContext ctx, INDArray scalar) {
+            if (scalar == null) return new Step(df.opName(), () -> exec(df, ctx));
+            // a two-input scalar op reads its scalar from an array whose value may change between calls
+            return new Step(df.opName(), () -> {
+                ((ScalarOp) df).setScalar(scalar);
+                exec(df, ctx);
+            });
+        }
+
+        /** A buffer shaped like {@code like} that is free during op {@code i} only (returned to the pool at once). */
+        private INDArray scratch(Map<String, ArrayDeque<INDArray>> free, INDArray like, int i, Map<String, Integer> lastUse,
+                                 Map<INDArray, Integer> bufferEnd) {
+            LongShapeDescriptor s = LongShapeDescriptor.fromShape(like.shape(), like.dataType());
+            INDArray a = take(free, s, i, lastUse, "", bufferEnd);
+            bufferEnd.remove(a);
+            free.computeIfAbsent(poolKey(a.dataType(), a.shape()), k -> new ArrayDeque<>()).addLast(a);
+            return a;
         }
 
         /** An output buffer: a free one of the same type and shape, else a new one. */
@@ -341,15 +364,14 @@ public final class CompiledGraph {
             }
             for (var e : phBuffers.entrySet()) e.getValue().assign(feed.get(e.getKey()));
             for (Step s : steps) {
-                if (s.scalar() != null) ((ScalarOp) s.op()).setScalar(s.scalar());
                 if (profiling) {
                     long t0 = System.nanoTime();
-                    exec(s.op(), s.ctx());
-                    long[] c = profile.computeIfAbsent(s.op().opName(), k -> new long[2]);
+                    s.kernel().run();
+                    long[] c = profile.computeIfAbsent(s.name(), k -> new long[2]);
                     c[0]++;
                     c[1] += System.nanoTime() - t0;
                 } else {
-                    exec(s.op(), s.ctx());
+                    s.kernel().run();
                 }
             }
         }

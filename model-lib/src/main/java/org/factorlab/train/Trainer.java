@@ -38,10 +38,13 @@ public final class Trainer {
      * @param steps           total optimizer steps of the run (a resumed run stops at the same total)
      * @param emaDecay        EMA decay, 0 for no EMA
      * @param dataManifestSha the data manifest's checksum, for provenance
+     * @param maxWallSeconds  stop, with a checkpoint, before a step would end past this many seconds (0: no limit)
      */
     public record Options(String model, String configText, long seed, long steps, int logEvery, int checkpointEvery,
-                          int keepLast, double emaDecay, boolean emaWarmup, Path runDir, String dataManifestSha) {
+                          int keepLast, double emaDecay, boolean emaWarmup, Path runDir, String dataManifestSha,
+                          double maxWallSeconds) {
         public Options {
+            if (!(maxWallSeconds >= 0)) throw new IllegalArgumentException("maxWallSeconds: must be >= 0 (0: no limit), got " + maxWallSeconds);
             if (steps < 1) throw new IllegalArgumentException("steps: must be >= 1, got " + steps);
             if (logEvery < 1) throw new IllegalArgumentException("logEvery: must be >= 1, got " + logEvery);
             if (checkpointEvery < 1) throw new IllegalArgumentException("checkpointEvery: must be >= 1, got " + checkpointEvery);
@@ -109,7 +112,7 @@ public final class Trainer {
                 long s0 = System.nanoTime();
                 double loss = session.step(batch);
                 double secs = (System.nanoTime() - s0) / 1e9;
-                if (ema != null) ema.update(session.state().parameters());
+                if (ema != null) ema.update(session.parameters());
                 out.write(String.format(Locale.ROOT, "%d,%.8g,%.3f%n", step + 1, loss, batch.size() / secs));
                 windowLoss += loss;
                 windowImages += batch.size();
@@ -128,9 +131,17 @@ public final class Trainer {
                     windowSteps = 0;
                     windowStart = now;
                 }
-                if (done % options.checkpointEvery() == 0 || done == options.steps()) {
+                double elapsed = (System.nanoTime() - t0) / 1e9;
+                boolean outOfTime = options.maxWallSeconds() > 0 && done < options.steps()
+                        && elapsed + elapsed / (done - start) > options.maxWallSeconds();
+                if (done % options.checkpointEvery() == 0 || done == options.steps() || outOfTime) {
                     out.flush();
                     last = writeCheckpoint(session, ema);
+                }
+                if (outOfTime) {
+                    log.printf(Locale.ROOT, "stopping at step %d of %d: the next step would pass the %.0f s wall-time limit%n",
+                            done, options.steps(), options.maxWallSeconds());
+                    return new Result(start, done, lastAvg, last);
                 }
             }
         }

@@ -18,6 +18,14 @@ public interface TrainingSession extends AutoCloseable {
     void load(TrainingState state);
 
     /**
+     * The model parameters as {@link #state()} names them, for reading between steps (the EMA): sessions may return
+     * their live arrays instead of copies, so callers must not modify them or keep them across steps.
+     */
+    default java.util.Map<String, org.nd4j.linalg.api.ndarray.INDArray> parameters() {
+        return state().parameters();
+    }
+
+    /**
      * The global L2 norm of the gradient of the last {@link #step}, or NaN where a session does not track it.
      * Monitoring only (the Spark job reports it as a metric); it never changes training.
      */

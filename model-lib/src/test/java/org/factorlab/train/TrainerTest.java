@@ -1,6 +1,7 @@
 package org.factorlab.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -69,7 +70,7 @@ class TrainerTest {
     }
 
     static Trainer.Options opts(Path dir, long steps) {
-        return new Trainer.Options("mean", "cfg: 1\n", 1, steps, 2, 2, 2, 0.9, false, dir, "sha");
+        return new Trainer.Options("mean", "cfg: 1\n", 1, steps, 2, 2, 2, 0.9, false, dir, "sha", 0);
     }
 
     static final PrintStream QUIET = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
@@ -107,6 +108,21 @@ class TrainerTest {
         try (var files = Files.list(b)) {
             assertTrue(files.noneMatch(p -> p.toString().endsWith(".tmp")));
         }
+    }
+
+    @Test
+    void wallTimeLimitStopsWithACheckpointThatResumes(@TempDir Path tmp) throws Exception {
+        Path dir = tmp.resolve("w");
+        Trainer.Options limited = new Trainer.Options("mean", "cfg: 1\n", 1, 100, 2, 50, 2, 0.9, false, dir, "sha", 1e-9);
+        ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
+        var r = new Trainer(limited, new PrintStream(logBytes, true, StandardCharsets.UTF_8)).run(new MeanSession(), new Source());
+        assertEquals(1, r.endStep(), "the first step already takes longer than the limit");
+        assertEquals(List.of("ckpt-000000001.zip"), Trainer.checkpoints(dir).stream().map(p -> p.getFileName().toString()).toList());
+        assertTrue(logBytes.toString(StandardCharsets.UTF_8).contains("wall-time limit"));
+        var resumed = new Trainer(opts(dir, 3), QUIET).run(new MeanSession(), new Source());
+        assertEquals(1, resumed.startStep());
+        assertEquals(3, resumed.endStep());
+        assertThrows(IllegalArgumentException.class, () -> new Trainer.Options("m", "", 1, 1, 1, 1, 1, 0, false, dir, "s", -1));
     }
 
     private static List<String> losses(Path dir) throws Exception {

@@ -63,7 +63,7 @@ public final class TrainCommand implements CliCommand, Runnable {
         WorkerData data = DataSources.open(options.data, conf);
         Trainer.Options t = new Trainer.Options(options.model, configText, options.seed, steps, logEvery,
                 options.checkpointEvery, options.keepCheckpoints, options.emaDecay, emaWarmup, localDir(options.runDir),
-                data.manifestSha256());
+                data.manifestSha256(), options.maxWallSeconds);
         try (TrainingSession session = Models.open(options.model, configText, options.seed);
              BatchSource batches = data.open(0, 1, batchSize, options.seed)) {
             return new Trainer(t, System.out).run(session, batches);
