@@ -5,12 +5,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.factorlab.data.Batch;
+import org.factorlab.nn.CompiledGraph;
 import org.factorlab.train.ModelProvider;
 import org.factorlab.train.TrainingSession;
 import org.factorlab.train.TrainingState;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -48,6 +48,8 @@ public final class TinyModel implements ModelProvider {
     static final class Session implements TrainingSession {
         private final TinyConfig config;
         private final SameDiff sd;
+        /** Compiled at the first step. */
+        private CompiledGraph gradients;
         private final int pixels;
         private final Map<String, INDArray> updater = new LinkedHashMap<>();
         private long step;
@@ -92,12 +94,13 @@ public final class TinyModel implements ModelProvider {
                 throw new IllegalArgumentException("tiny model: config image has " + pixels + " values per image, batch has "
                         + perImage + " (shape " + java.util.Arrays.toString(images.shape()) + ")");
             INDArray x = images.castTo(DataType.FLOAT).reshape('c', images.size(0), pixels);
-            OutAndGrad og = sd.calculateGradientsAndOutputs(Map.of(INPUT, x), List.of(LOSS), PARAMS);
-            double loss = og.getOutputs().get(LOSS).getDouble(0);
+            if (gradients == null) gradients = CompiledGraph.gradients(sd, List.of(LOSS), PARAMS);
+            Map<String, INDArray> out = gradients.run(Map.of(INPUT, x));
+            double loss = out.get(LOSS).getDouble(0);
             step++;
             double sq = 0;
             for (String p : PARAMS) {
-                INDArray g = og.getGradients().get(p);
+                INDArray g = out.get(p);
                 sq += g.norm2Number().doubleValue() * g.norm2Number().doubleValue();
                 apply(p, sd.getArrForVarName(p), g);
             }
