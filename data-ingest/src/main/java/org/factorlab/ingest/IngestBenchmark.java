@@ -51,7 +51,7 @@ public final class IngestBenchmark implements BenchmarkCommand, Callable<Integer
     @Option(names = "--threads", description = "Decode / writer threads (default: all cores).")
     int threads = Runtime.getRuntime().availableProcessors();
 
-    @Option(names = "--zstd-level", defaultValue = "3", description = "Parquet zstd level of the shards (default ${DEFAULT-VALUE}).")
+    @Option(names = "--zstd-level", defaultValue = "1", description = "Parquet zstd level of the shards (default ${DEFAULT-VALUE}, as ingest).")
     int zstdLevel;
 
     @Option(names = "--warmup", defaultValue = "1", description = "Untimed read passes before the timed ones (JIT warm-up; default ${DEFAULT-VALUE}).")

@@ -62,7 +62,7 @@ public final class IngestCommand implements CliCommand, Callable<Integer> {
     @Option(names = "--rows-per-shard", defaultValue = "0", description = "Rows per shard file (0: about 128 MiB of raw images).")
     long rowsPerShard;
 
-    @Option(names = "--zstd-level", defaultValue = "3", description = "zstd level of the Parquet shards, 1..22 (default ${DEFAULT-VALUE}; 1 writes faster, larger).")
+    @Option(names = "--zstd-level", defaultValue = "1", description = "zstd level of the Parquet shards, 1..22 (default ${DEFAULT-VALUE}, as render; higher levels write slower, a little smaller).")
     int zstdLevel;
 
     @Option(names = "--spill-dir", description = "Local folder for the shuffle's spill files (needs room for the raw images; default java.io.tmpdir).")
