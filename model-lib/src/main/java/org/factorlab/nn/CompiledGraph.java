@@ -87,7 +87,7 @@ public final class CompiledGraph {
      * by output name and by parameter name respectively (as {@code calculateGradientsAndOutputs} returns them).
      */
     public static CompiledGraph gradients(SameDiff sd, Collection<String> outputs, Collection<String> wrt) {
-        if (sd.getFunction("grad") == null) sd.createGradFunction();
+        if (sd.getFunction("grad") == null) createGradFunctionQuietly(sd);
         SameDiff gradFn = sd.getFunction("grad");
         Map<String, String> req = new LinkedHashMap<>();
         for (String o : outputs) req.put(checkVariable(gradFn, o), o);
@@ -147,6 +147,26 @@ public final class CompiledGraph {
         }
         plan.execute(feed);
         return plan.results();
+    }
+
+    private static final Object STDOUT_LOCK = new Object();
+
+    /** SameDiff prints one "Added differentiated op" line per op to System.out while it builds the backward graph. */
+    private static void createGradFunctionQuietly(SameDiff sd) {
+        synchronized (STDOUT_LOCK) {
+            java.io.PrintStream original = System.out;
+            System.setOut(new java.io.PrintStream(original, true) {
+                @Override
+                public void println(String x) {
+                    if (x == null || !x.startsWith("Added differentiated op")) super.println(x);
+                }
+            });
+            try {
+                sd.createGradFunction();
+            } finally {
+                System.setOut(original);
+            }
+        }
     }
 
     private static String checkVariable(SameDiff sd, String name) {
