@@ -16,4 +16,9 @@ public final class EncDiffProvider implements ModelProvider {
     public TrainingSession open(String configText, long seed) {
         return new EncDiffSession(EncDiffConfig.parse(configText, "encdiff config"), seed);
     }
+
+    @Override
+    public java.util.OptionalInt configuredBatchSize(String configText) {
+        return java.util.OptionalInt.of(EncDiffConfig.parse(configText, "encdiff config").train().batchSize());
+    }
 }

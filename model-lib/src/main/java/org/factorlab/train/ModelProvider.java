@@ -9,4 +9,9 @@ public interface ModelProvider {
     String modelName();
 
     TrainingSession open(String configText, long seed);
+
+    /** The minibatch size the config asks for, used when the command line gives none; empty if it names none. */
+    default java.util.OptionalInt configuredBatchSize(String configText) {
+        return java.util.OptionalInt.empty();
+    }
 }

@@ -56,6 +56,12 @@ class EncDiffSessionTest {
     }
 
     @Test
+    void providerReportsTheConfiguredBatchSize() {
+        assertEquals(java.util.OptionalInt.of(4), Models.provider("encdiff").configuredBatchSize(TinyEncDiff.YAML));
+        assertEquals(java.util.OptionalInt.of(64), Models.provider("encdiff").configuredBatchSize(""), "the paper's default");
+    }
+
+    @Test
     void loadRejectsAnotherConfigsState() {
         EncDiffSession s = new EncDiffSession(TinyEncDiff.config(), 1);
         var other = new java.util.LinkedHashMap<>(s.state().parameters());

@@ -31,8 +31,10 @@ public final class TrainCommand implements CliCommand, Runnable {
     @Option(names = "--steps", defaultValue = "1000", description = "Single machine: total optimizer steps (default ${DEFAULT-VALUE}).")
     long steps;
 
-    @Option(names = "--batch-size", defaultValue = "64", description = "Single machine: minibatch size (default ${DEFAULT-VALUE}).")
-    int batchSize;
+    @Option(names = "--batch-size", description = "Single machine: minibatch size (default: the config's train.batchSize, else 64).")
+    Integer batchSize;
+
+    static final int DEFAULT_BATCH_SIZE = 64;
 
     @Option(names = "--log-every", defaultValue = "10", description = "Single machine: log every N steps (default ${DEFAULT-VALUE}).")
     int logEvery;
@@ -55,11 +57,13 @@ public final class TrainCommand implements CliCommand, Runnable {
 
     /** One machine: the model's session over the data's endless, seeded minibatch stream. */
     Trainer.Result trainHere() {
-        if (batchSize < 1) throw new IllegalArgumentException("--batch-size: must be >= 1, got " + batchSize);
         if (options.master != null || options.workers != 0)
             throw new IllegalArgumentException("--master/--workers apply to --spark training only");
         Configuration conf = new Configuration();
         String configText = TrainOptions.readConfig(options.config, conf);
+        int batchSize = this.batchSize != null ? this.batchSize
+                : Models.provider(options.model).configuredBatchSize(configText).orElse(DEFAULT_BATCH_SIZE);
+        if (batchSize < 1) throw new IllegalArgumentException("--batch-size: must be >= 1, got " + batchSize);
         WorkerData data = DataSources.open(options.data, conf);
         Trainer.Options t = new Trainer.Options(options.model, configText, options.seed, steps, logEvery,
                 options.checkpointEvery, options.keepCheckpoints, options.emaDecay, emaWarmup, localDir(options.runDir),
