@@ -123,7 +123,9 @@ public final class Layers {
         SDVariable q = splitHeads(linear(s.child("to_q"), x, channels, inner, false, false), n, heads, dimHead);
         SDVariable k = splitHeads(linear(s.child("to_k"), ctx, ctxChannels, inner, false, false), m, heads, dimHead);
         SDVariable v = splitHeads(linear(s.child("to_v"), ctx, ctxChannels, inner, false, false), m, heads, dimHead);
-        SDVariable logits = sd.mmul(q, k, false, true, false).mul(1.0 / Math.sqrt(dimHead)); // [B, h, N, M]
+        // LDM scales the [N, M] scores; scaling q [N, d] instead is the same product and keeps one fewer N x M
+        // tensor (and its backward) per layer, which is what limits memory at 32x32 with attention at full resolution.
+        SDVariable logits = sd.mmul(q.mul(1.0 / Math.sqrt(dimHead)), k, false, true, false);   // [B, h, N, M]
         SDVariable probs = sd.nn().softmax(s.name(ATTENTION_PROBS), logits, 3);
         SDVariable o = sd.mmul(probs, v);                                                    // [B, h, N, d]
         SDVariable merged = o.permute(0, 2, 1, 3).reshape(-1, inner);
