@@ -262,13 +262,22 @@ class TokenMlps(nn.Module):
         return torch.stack([mlp(z[:, i:i + 1]) for i, mlp in enumerate(self.mlps)], dim=1)
 
 
+def attention_ds(a, size):
+    """The downsampling factors that get a spatial transformer on a size x size input: --attention-sides when given
+    (feature-map sides, e.g. 16,8,4 -> ds 1,2,4 on 16x16 and ds 2,4,8 on 32x32), else --attention-resolutions."""
+    if not a.attention_sides:
+        return set(a.attention_resolutions)
+    levels = [2 ** i for i in range(len(a.channel_mult))]
+    return {size // s for s in a.attention_sides if size % s == 0 and size // s in levels}
+
+
 class EncDiff(nn.Module):
-    def __init__(self, a):
+    def __init__(self, a, attn_ds):
         super().__init__()
         self.encoder = Encoder4(a.encoder_input_size, k=a.tokens)
         self.token_mlps = TokenMlps(a.tokens, a.context_dim)
         self.unet = UNet(a.in_channels, a.in_channels, a.model_channels, a.channel_mult, a.num_res_blocks,
-                         set(a.attention_resolutions), a.heads, a.context_dim, a.norm_groups)
+                         attn_ds, a.heads, a.context_dim, a.norm_groups)
 
     def forward(self, xt, t, image):
         return self.unet(xt, t, self.token_mlps(self.encoder(image)))
@@ -373,6 +382,9 @@ def main(argv=None):
     p.add_argument("--attention-resolutions", type=ints, default=[1, 2, 4],
                    help="downsampling factors ds (LDM semantics) whose levels get a spatial transformer; "
                         "1,2,4 = feature maps 16, 8, 4 on the 16x16 latent (see docs/diffusion.md)")
+    p.add_argument("--attention-sides", type=ints, default=None,
+                   help="feature-map sides that get a spatial transformer, mapped to ds per input size "
+                        "(overrides --attention-resolutions; 16,8,4 = the reference 'attention at 16/8/4')")
     p.add_argument("--heads", type=int, default=8)
     p.add_argument("--norm-groups", type=int, default=32)
     p.add_argument("--tokens", type=int, default=20)
@@ -403,36 +415,50 @@ def main(argv=None):
     def log(msg):
         print(msg, file=sys.stderr, flush=True)
 
-    torch.manual_seed(a.seed)
-    model = EncDiff(a)
-    count_hooks(model)
-    params = {"unet": n_params(model.unet), "encoder": n_params(model.encoder),
-              "token_mlps": n_params(model.token_mlps), "total": n_params(model)}
-    blocks = {}
-    for name, prm in model.named_parameters():
-        parts = name.split(".")
-        key = ".".join(parts[:3]) if parts[:2] in (["unet", "input_blocks"], ["unet", "output_blocks"]) else ".".join(parts[:2])
-        blocks[key] = blocks.get(key, 0) + prm.numel()
-    if a.dump_params:
-        with open(a.dump_params, "w") as f:
-            json.dump({n: list(prm.shape) for n, prm in model.named_parameters()}, f, indent=0)
-    config = {k: v for k, v in vars(a).items() if k not in ("params_only", "dump_params")}
-    report = {"framework": "pytorch", "torch": torch.__version__, "device": a.device, "python": platform.python_version(),
-              "threads": torch.get_num_threads(), "cpus": os.cpu_count(), "load_average_before": os.getloadavg()[0],
-              "config": config, "params": params,
-              "params_by_block": blocks, "modules": module_counts(model), "results": []}
-    log(f"EncDiff reference network: {params['total']:,} parameters (U-Net {params['unet']:,}, "
-        f"Encoder4 {params['encoder']:,}, token MLPs {params['token_mlps']:,}); {torch.get_num_threads()} threads")
-    if not a.params_only:
-        opt = torch.optim.AdamW(model.parameters(), lr=a.lr)
-        model.to(a.device)
+    def build(size):
+        torch.manual_seed(a.seed)
+        m = EncDiff(a, attention_ds(a, size))
+        count_hooks(m)
+        return m
+
+    report = None
+    for i, size in enumerate(a.input_size):
+        # one network serves every size unless the attention levels depend on it
+        if i == 0 or a.attention_sides:
+            model = build(size)
+            params = {"unet": n_params(model.unet), "encoder": n_params(model.encoder),
+                      "token_mlps": n_params(model.token_mlps), "total": n_params(model)}
+            blocks = {}
+            for name, prm in model.named_parameters():
+                parts = name.split(".")
+                key = ".".join(parts[:3]) if parts[:2] in (["unet", "input_blocks"], ["unet", "output_blocks"]) else ".".join(parts[:2])
+                blocks[key] = blocks.get(key, 0) + prm.numel()
+            if a.dump_params and i == 0:
+                with open(a.dump_params, "w") as f:
+                    json.dump({n: list(prm.shape) for n, prm in model.named_parameters()}, f, indent=0)
+            log(f"EncDiff reference network (input {size}x{size}, attention at ds {sorted(attention_ds(a, size))}): "
+                f"{params['total']:,} parameters (U-Net {params['unet']:,}, Encoder4 {params['encoder']:,}, "
+                f"token MLPs {params['token_mlps']:,}); {torch.get_num_threads()} threads")
+            if report is None:
+                config = {k: v for k, v in vars(a).items() if k not in ("params_only", "dump_params")}
+                report = {"framework": "pytorch", "torch": torch.__version__, "device": a.device,
+                          "python": platform.python_version(), "threads": torch.get_num_threads(), "cpus": os.cpu_count(),
+                          "load_average_before": os.getloadavg()[0], "config": config, "params": params,
+                          "params_by_block": blocks, "modules": module_counts(model), "results": []}
+            if a.params_only:
+                continue
+            opt = torch.optim.AdamW(model.parameters(), lr=a.lr)
+            model.to(a.device)
+            model.train()
+        if a.params_only:
+            continue
         abar = linear_schedule_alphas_cumprod().to(a.device)
-        model.train()
-        for size in a.input_size:
-            r = run(a, size, model, opt, abar, log)
-            log(f"input {size}x{size}: {r['ms_per_step']:.1f} ms/step, {r['images_per_s']:.1f} images/s, "
-                f"{r['gflop_per_step']:.1f} GFLOP/step")
-            report["results"].append(r)
+        r = run(a, size, model, opt, abar, log)
+        r["params"] = params["total"]
+        log(f"input {size}x{size}: {r['ms_per_step']:.1f} ms/step, {r['images_per_s']:.1f} images/s, "
+            f"{r['gflop_per_step']:.1f} GFLOP/step")
+        report["results"].append(r)
+    if not a.params_only:
         report["load_average_after"] = os.getloadavg()[0]
     print(json.dumps(report))
 

@@ -70,6 +70,11 @@ public final class TrainStepBenchmark implements BenchmarkCommand, Callable<Inte
                     + "(default ${DEFAULT-VALUE}).")
     List<Executor> executors;
 
+    @Option(names = "--attention-sides", split = ",", defaultValue = "16,8,4",
+            description = "Feature-map sides that get a spatial transformer (the reference's 'attention at 16/8/4'): "
+                    + "downsampling factors 1,2,4 on a 16x16 input, 2,4,8 on 32x32 (default ${DEFAULT-VALUE}).")
+    List<Integer> attentionSides;
+
     @Option(names = "--profile", description = "Print the compiled executor's time per op type over the timed steps.")
     boolean profile;
 
@@ -85,9 +90,9 @@ public final class TrainStepBenchmark implements BenchmarkCommand, Callable<Inte
         int mc = Math.max(8, (int) Math.round(64 * sizeScale));
         List<Integer> mult = List.of(1, 2, 4, 4);
         int groups = Layers.groupsFor(mc, 32);
-        System.out.printf(Locale.ROOT, "EncDiff train step: U-Net model_channels %d, channel_mult %s, attention at ds 1/2/4, 8 heads, "
-                + "Encoder4 on %dx%d, batch %d, %d timed step(s) after %d warm-up; ND4J threads %d%n",
-                mc, mult, encoderSize, encoderSize, batch, steps, warmup, Nd4j.getEnvironment().maxMasterThreads());
+        System.out.printf(Locale.ROOT, "EncDiff train step: U-Net model_channels %d, channel_mult %s, attention on %s feature maps, "
+                + "8 heads, Encoder4 on %dx%d, batch %d, %d timed step(s) after %d warm-up; ND4J threads %d%n",
+                mc, mult, attentionSides, encoderSize, encoderSize, batch, steps, warmup, Nd4j.getEnvironment().maxMasterThreads());
         Map<String, double[]> nd4j = new LinkedHashMap<>();
         for (int s : sizes)
             for (Executor e : executors) nd4j.put(s + "/" + e, timeNd4j(s, mc, mult, groups, e));
@@ -107,6 +112,14 @@ public final class TrainStepBenchmark implements BenchmarkCommand, Callable<Inte
         return 0;
     }
 
+    /** The downsampling factors whose feature maps have one of {@code attentionSides} on a size x size input. */
+    private List<Integer> attentionDs(int size, int levels) {
+        List<Integer> ds = new ArrayList<>();
+        for (int side : attentionSides)
+            if (size % side == 0 && Integer.bitCount(size / side) == 1 && size / side < (1 << levels)) ds.add(size / side);
+        return ds;
+    }
+
     /** Returns {median ms/step, parameter count}. */
     private double[] timeNd4j(int size, int mc, List<Integer> mult, int groups, Executor executor) {
         SameDiff sd = SameDiff.create();
@@ -118,7 +131,7 @@ public final class TrainStepBenchmark implements BenchmarkCommand, Callable<Inte
         var enc = Encoder4.build(root.child("enc"), new EncoderConfig(3, encoderSize, 128, 4, 2, 20, EncoderNorm.BATCH, 0.1), x0,
                 Encoder4.Mode.TRAIN);
         SDVariable tokens = TokenMlps.tokens(root.child("tok"), new TokenConfig(TokenConfig.TokenKind.SCALAR, 20, 16, 64, 128), enc.code());
-        UNetConfig u = new UNetConfig(3, 3, size, mc, mult, 2, List.of(1, 2, 4), 8, 0, groups, true, 1);
+        UNetConfig u = new UNetConfig(3, 3, size, mc, mult, 2, attentionDs(size, mult.size()), 8, 0, groups, true, 1);
         SDVariable pred = UNet.build(root.child("unet"), u, xt, t, tokens, 20, 16, null, 0);
         sd.math().abs(pred.sub(target)).mean("loss");
         sd.setLossVariables("loss");
@@ -136,7 +149,8 @@ public final class TrainStepBenchmark implements BenchmarkCommand, Callable<Inte
                 "target", Nd4j.randn(DataType.FLOAT, batch, 3, size, size));
         long tb = System.nanoTime();
         CompiledGraph compiled = executor == Executor.compiled ? CompiledGraph.gradients(sd, List.of(), params) : null;
-        System.out.printf(Locale.ROOT, "ND4J %dx%d (%s): %,d parameters, %d graph ops%s%n", size, size, executor, n, sd.getOps().size(),
+        System.out.printf(Locale.ROOT, "ND4J %dx%d (%s): attention at ds %s, %,d parameters, %d graph ops%s%n", size, size, executor,
+                u.attentionResolutions(), n, sd.getOps().size(),
                 compiled == null ? "" : String.format(Locale.ROOT, ", %d ops with gradients, gradient graph built in %.1f s",
                         compiled.opCount(), (System.nanoTime() - tb) / 1e9));
         double[] ms = new double[steps];
@@ -176,6 +190,7 @@ public final class TrainStepBenchmark implements BenchmarkCommand, Callable<Inte
                 "--steps", String.valueOf(steps), "--warmup", String.valueOf(Math.max(1, warmup)),
                 "--model-channels", String.valueOf(mc), "--norm-groups", String.valueOf(groups),
                 "--encoder-input-size", String.valueOf(encoderSize), "--threads", String.valueOf(threads),
+                "--attention-sides", String.join(",", attentionSides.stream().map(String::valueOf).toList()),
                 "--input-size", String.join(",", sizes.stream().map(String::valueOf).toList())));
         System.out.println("PyTorch: " + String.join(" ", cmd));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -187,8 +202,10 @@ public final class TrainStepBenchmark implements BenchmarkCommand, Callable<Inte
         if (rc != 0 || last == null) throw new IllegalStateException("PyTorch benchmark failed (exit " + rc + ")");
         JsonNode json = new ObjectMapper().readTree(last);
         Map<Integer, Double> out = new LinkedHashMap<>();
-        for (JsonNode res : json.path("results")) out.put(res.path("input_size").asInt(), res.path("ms_per_step").asDouble());
-        System.out.println("PyTorch params: " + json.path("params"));
+        for (JsonNode res : json.path("results")) {
+            out.put(res.path("input_size").asInt(), res.path("ms_per_step").asDouble());
+            System.out.printf(Locale.ROOT, "PyTorch %dx%d: %,d parameters%n", res.path("input_size").asInt(), res.path("params").asLong());
+        }
         return out;
     }
 }
