@@ -8,19 +8,24 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Iterator;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.factorlab.data.Batch;
 import org.factorlab.encdiff.EncDiffModel;
 import org.factorlab.shards.ShardDataset;
 import org.factorlab.spark.RunDirectory;
 import org.factorlab.train.Checkpoint;
 import org.factorlab.viz.ImageGrid;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /** What the picture commands share: finding and loading a checkpoint, reading images, writing a PNG atomically. */
 final class Inference {
@@ -64,13 +69,41 @@ final class Inference {
 
     /** Rows {@code [offset, offset + n)} of the shards in stored order (they were shuffled when written). */
     static INDArray images(String data, long offset, int n, Configuration conf) {
+        return batch(data, offset, n, conf).images();
+    }
+
+    /** {@link #images} with the rows' factor classes. */
+    static Batch batch(String data, long offset, int n, Configuration conf) {
         if (n < 1) throw new IllegalArgumentException("--n: must be >= 1, got " + n);
         try {
             ShardDataset ds = ShardDataset.open(toUri(data), conf);
             if (offset < 0 || offset + n > ds.rows())
                 throw new IllegalArgumentException("--data " + data + ": rows [" + offset + ", " + (offset + n) + ") requested, the dataset has " + ds.rows());
             Iterator<ShardDataset.IndexedBatch> it = ds.scan(ds.rowRange(offset, offset + n), n);
-            return it.next().batch().images();
+            return it.next().batch();
+        } catch (IOException e) {
+            throw new UncheckedIOException("--data " + data + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A whole labelled dataset in memory. */
+    record Labelled(Batch batch, List<String> factorNames) {
+    }
+
+    /** Every image of the dataset ({@code [N, C, H, W]}) with its factor classes, in stored order. */
+    static Labelled all(String data, Configuration conf) {
+        try {
+            ShardDataset ds = ShardDataset.open(toUri(data), conf);
+            if (!ds.spec().hasFactors()) throw new IllegalArgumentException("--data " + data + ": the dataset has no factor labels");
+            List<INDArray> images = new ArrayList<>();
+            List<int[]> factors = new ArrayList<>();
+            for (Iterator<ShardDataset.IndexedBatch> it = ds.scan(ds.all(), 1024); it.hasNext(); ) {
+                Batch b = it.next().batch();
+                images.add(b.images());
+                factors.addAll(Arrays.asList(b.factors()));
+            }
+            return new Labelled(new Batch(Nd4j.concat(0, images.toArray(INDArray[]::new)), factors.toArray(int[][]::new)),
+                    ds.spec().factorNames());
         } catch (IOException e) {
             throw new UncheckedIOException("--data " + data + ": " + e.getMessage(), e);
         }
@@ -89,6 +122,17 @@ final class Inference {
             return out;
         } catch (IOException e) {
             throw new UncheckedIOException("--output " + output + ": cannot write (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** Writes text to a temporary name beside {@code out}, then renames it. */
+    static void writeText(String text, Path out) {
+        try {
+            Path tmp = out.resolveSibling("." + out.getFileName() + ".tmp");
+            Files.writeString(tmp, text);
+            Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(out + ": cannot write (" + e.getMessage() + ")", e);
         }
     }
 

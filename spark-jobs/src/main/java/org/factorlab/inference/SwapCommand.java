@@ -1,10 +1,15 @@
 package org.factorlab.inference;
 
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import org.factorlab.cli.CliCommand;
+import org.factorlab.data.Batch;
 import org.factorlab.encdiff.EncDiffModel;
+import org.factorlab.encdiff.SwapFactorChanges;
 import org.factorlab.viz.ImageGrid;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -23,12 +28,19 @@ public final class SwapCommand implements CliCommand, Callable<Integer> {
     @Option(names = "--n", defaultValue = "6", description = "Pairs (columns) (default ${DEFAULT-VALUE}).")
     int n;
 
+    @Option(names = "--factor-changes",
+            description = "Also label every decoded cell with the factors of its nearest dataset image and print, per token, how often "
+                    + "the swap changed each factor (written beside the PNG as <name>.factor-changes.csv; needs a labelled dataset "
+                    + "that covers the factor combinations, such as a rendered one).")
+    boolean factorChanges;
+
     @Override
     public Integer call() {
         Configuration conf = new Configuration();
         Inference.Loaded loaded = Inference.load(o.checkpoint, conf);
         EncDiffModel m = loaded.model();
-        INDArray x = Inference.images(o.data, o.offset, 2 * n, conf);
+        Batch b = Inference.batch(o.data, o.offset, 2 * n, conf);
+        INDArray x = b.images();
         INDArray src = x.get(NDArrayIndex.interval(0, n)).dup(), tgt = x.get(NDArrayIndex.interval(n, 2 * n)).dup();
         INDArray swapped = m.swap(src, tgt, o.ddim(), o.start, o.seed);
         int k = (int) swapped.size(0);
@@ -45,6 +57,39 @@ public final class SwapCommand implements CliCommand, Callable<Integer> {
         System.out.printf("checkpoint %s, %d pairs x %d tokens, %d DDIM steps, eta %s, start %s, seed %d%n",
                 loaded.location(), n, k, o.steps, o.eta, o.start, o.seed);
         System.out.println(out);
+        if (factorChanges) factorChanges(swapped, rec, b, conf, out);
         return 0;
+    }
+
+    private void factorChanges(INDArray swapped, INDArray decoded, Batch pairs, Configuration conf, Path png) {
+        Inference.Labelled labelled = Inference.all(o.data, conf);
+        Batch all = labelled.batch();
+        List<String> names = labelled.factorNames();
+        int k = (int) swapped.size(0);
+        int[] cellNn = SwapFactorChanges.nearest(swapped.reshape(k * n, -1), all.images());
+        int[][][] cells = new int[k][n][];
+        for (int c = 0; c < k; c++) for (int i = 0; i < n; i++) cells[c][i] = all.factors()[cellNn[c * n + i]];
+        int[][] dec = SwapFactorChanges.pick(all.factors(), SwapFactorChanges.nearest(decoded, all.images()));
+        int[][] f = pairs.factors();
+        SwapFactorChanges.Table t = SwapFactorChanges.table(cells, dec, Arrays.copyOfRange(f, 0, n), Arrays.copyOfRange(f, n, 2 * n));
+        StringBuilder csv = new StringBuilder("token," + String.join(",", names) + ",dominant\n");
+        System.out.printf(Locale.ROOT, "fraction of the %d pairs in which swapping the token changed each factor "
+                + "(labels: nearest of %d dataset images)%n", n, all.factors().length);
+        System.out.printf(Locale.ROOT, "%-10s%s%n", "", names.stream().map(s -> String.format(Locale.ROOT, "%13s", s)).reduce("", String::concat));
+        for (int c = -1; c < k; c++) {
+            double[] row = c < 0 ? t.possible() : t.rate()[c];
+            String label = c < 0 ? "differ" : "token " + c;
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-10s", label));
+            csv.append(c < 0 ? "source_target_differ" : String.valueOf(c));
+            for (double v : row) {
+                line.append(String.format(Locale.ROOT, "%13.2f", v));
+                csv.append(String.format(Locale.ROOT, ",%.4f", v));
+            }
+            csv.append(',').append(c < 0 ? "" : names.get(t.dominantFactor(c))).append('\n');
+            System.out.println(line);
+        }
+        Path file = png.resolveSibling(png.getFileName().toString().replaceFirst("\\.png$", "") + ".factor-changes.csv");
+        Inference.writeText(csv.toString(), file);
+        System.out.println(file);
     }
 }

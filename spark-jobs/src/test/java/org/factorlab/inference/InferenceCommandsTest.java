@@ -78,6 +78,27 @@ class InferenceCommandsTest {
     }
 
     @Test
+    void swapFactorChangesWritesATableOfRates() throws Exception {
+        Path out = tmp.resolve("pictures").resolve("swapf.png");
+        Result r = cli("swap", "--checkpoint", runDir.toString(), "--data", data, "--output", out.toString(), "--steps", "1",
+                "--n", "2", "--factor-changes");
+        assertEquals(0, r.code, r.err);
+        Path csv = tmp.resolve("pictures").resolve("swapf.factor-changes.csv");
+        assertTrue(r.out.strip().endsWith(csv.toString()), r.out);
+        List<String> lines = Files.readAllLines(csv);
+        var names = org.factorlab.shards.ShardDataset.open(java.net.URI.create(data), new Configuration()).spec().factorNames();
+        assertEquals("token," + String.join(",", names) + ",dominant", lines.get(0));
+        assertEquals(1 + 1 + 3, lines.size(), "header, the source/target row, one row per token");
+        for (String line : lines.subList(1, lines.size())) {
+            String[] cells = line.split(",", -1);
+            for (int k = 1; k <= names.size(); k++) {
+                double v = Double.parseDouble(cells[k]);
+                assertTrue(v == 0 || v == 0.5 || v == 1, "a fraction of 2 pairs: " + line);
+            }
+        }
+    }
+
+    @Test
     void traverseHasARowPerScalarAndAColumnPerValue() throws Exception {
         BufferedImage png = run("traverse", runDir.toString(), "trav.png", "--n", "8", "--values", "3", "--max-dims", "2");
         assertEquals(LEFT + (3 + 1) * CELL + 2, png.getWidth());
