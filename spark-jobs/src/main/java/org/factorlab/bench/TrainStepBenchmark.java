@@ -93,10 +93,15 @@ public final class TrainStepBenchmark implements BenchmarkCommand, Callable<Inte
         System.out.printf(Locale.ROOT, "EncDiff train step: U-Net model_channels %d, channel_mult %s, attention on %s feature maps, "
                 + "8 heads, Encoder4 on %dx%d, batch %d, %d timed step(s) after %d warm-up; ND4J threads %d%n",
                 mc, mult, attentionSides, encoderSize, encoderSize, batch, steps, warmup, Nd4j.getEnvironment().maxMasterThreads());
+        // PyTorch first: its process must not compete with the ND4J arrays this JVM holds afterwards (at 32x32 both
+        // together outgrow 24 GB)
+        Map<Integer, Double> torch = skipPytorch ? Map.of() : timeTorch(mc, groups);
         Map<String, double[]> nd4j = new LinkedHashMap<>();
         for (int s : sizes)
-            for (Executor e : executors) nd4j.put(s + "/" + e, timeNd4j(s, mc, mult, groups, e));
-        Map<Integer, Double> torch = skipPytorch ? Map.of() : timeTorch(mc, groups);
+            for (Executor e : executors) {
+                nd4j.put(s + "/" + e, timeNd4j(s, mc, mult, groups, e));
+                System.gc(); // the previous graph's off-heap buffers go when their Java owners are collected
+            }
         System.out.println();
         System.out.println("input  ND4J executor  ND4J ms/step  ND4J img/s  PyTorch ms/step  PyTorch img/s  ND4J/PyTorch throughput");
         for (int s : sizes) {
@@ -204,7 +209,8 @@ public final class TrainStepBenchmark implements BenchmarkCommand, Callable<Inte
         Map<Integer, Double> out = new LinkedHashMap<>();
         for (JsonNode res : json.path("results")) {
             out.put(res.path("input_size").asInt(), res.path("ms_per_step").asDouble());
-            System.out.printf(Locale.ROOT, "PyTorch %dx%d: %,d parameters%n", res.path("input_size").asInt(), res.path("params").asLong());
+            int side = res.path("input_size").asInt();
+            System.out.printf(Locale.ROOT, "PyTorch %dx%d: %,d parameters%n", side, side, res.path("params").asLong());
         }
         return out;
     }
