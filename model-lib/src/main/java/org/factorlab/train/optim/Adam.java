@@ -35,7 +35,8 @@ public final class Adam {
 
     /**
      * Applies optimizer step {@code step} (0-based; the bias corrections use step + 1) to {@code params} in place.
-     * Gradients are overwritten. Returns the global gradient norm before clipping.
+     * Gradients are overwritten. Returns the global gradient norm before clipping. A non-finite gradient is an error
+     * that leaves parameters and moments untouched (clipping would turn an infinite norm into NaN parameters).
      */
     public double apply(long step, Map<String, INDArray> params, Map<String, INDArray> grads) {
         double sq = 0;
@@ -46,6 +47,8 @@ public final class Adam {
             sq += n * n;
         }
         double norm = Math.sqrt(sq);
+        if (!Double.isFinite(norm))
+            throw new IllegalStateException("gradient norm is " + norm + " at optimizer step " + step + "; parameters not updated");
         if (config.clipGradNorm() > 0 && norm > config.clipGradNorm()) {
             double f = config.clipGradNorm() / (norm + 1e-6);
             for (String k : m.keySet()) grads.get(k).muli(f);

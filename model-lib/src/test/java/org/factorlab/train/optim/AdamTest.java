@@ -51,6 +51,22 @@ class AdamTest {
     }
 
     @Test
+    void nonFiniteGradientIsAnErrorAndChangesNothing() {
+        Map<String, INDArray> params = new java.util.LinkedHashMap<>(Map.of("w", Nd4j.createFromArray(1.0, 2.0)));
+        Adam adam = new Adam(new OptimizerConfig(OptimizerKind.ADAM, 1e-3, 0.9, 0.999, 1e-8, 0, 0, 1.0), params);
+        adam.apply(0, params, new java.util.HashMap<>(Map.of("w", Nd4j.createFromArray(0.5, -0.5))));
+        INDArray before = params.get("w").dup();
+        var state = adam.state();
+        for (double bad : new double[]{Double.NaN, Double.POSITIVE_INFINITY}) {
+            var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    () -> adam.apply(1, params, new java.util.HashMap<>(Map.of("w", Nd4j.createFromArray(bad, 1.0)))));
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("gradient norm is"), e.getMessage());
+            org.junit.jupiter.api.Assertions.assertEquals(before, params.get("w"));
+            org.junit.jupiter.api.Assertions.assertEquals(state, adam.state());
+        }
+    }
+
+    @Test
     void stateRoundTripsAndRejectsMissingEntries() {
         Map<String, INDArray> params = Map.of("w", Nd4j.ones(DataType.DOUBLE, 3));
         OptimizerConfig cfg = new OptimizerConfig(OptimizerKind.ADAM, 0.1, 0.9, 0.999, 1e-8, 0, 0, 0);
