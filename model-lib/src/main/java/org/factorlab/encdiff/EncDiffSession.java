@@ -114,7 +114,13 @@ public final class EncDiffSession implements TrainingSession {
         Map<String, INDArray> out = gradients.run(ph);
         double loss = out.get(EncDiffGraph.LOSS).getDouble(0);
         if (!Double.isFinite(loss)) throw new IllegalStateException("EncDiff: loss is " + loss + " at step " + step);
-        lastGradNorm = adam.apply(step, parameterArrays(), out);
+        try {
+            lastGradNorm = adam.apply(step, parameterArrays(), out);
+        } catch (IllegalStateException e) {
+            // parameters are untouched: re-running the step finds the op where the non-finite value starts
+            String where = gradients.firstNonFinite(ph).orElse("every value is finite when the step is re-run");
+            throw new IllegalStateException("EncDiff: " + e.getMessage() + " (loss " + loss + "); first non-finite value: " + where, e);
+        }
         updateRunningStats(out, x0);
         step++;
         return loss;

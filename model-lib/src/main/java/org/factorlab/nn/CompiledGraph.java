@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.nd4j.autodiff.functions.DifferentialFunction;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -125,15 +126,7 @@ public final class CompiledGraph {
      * @throws IllegalArgumentException when a needed placeholder is missing
      */
     public Map<String, INDArray> run(Map<String, INDArray> feed) {
-        List<List<Long>> key = new ArrayList<>(placeholders.size());
-        for (String p : placeholders) {
-            INDArray a = feed.get(p);
-            if (a == null) throw new IllegalArgumentException("CompiledGraph: no value for placeholder '" + p + "'");
-            List<Long> k = new ArrayList<>(a.rank() + 1);
-            k.add((long) a.dataType().ordinal());
-            for (long d : a.shape()) k.add(d);
-            key.add(k);
-        }
+        List<List<Long>> key = planKey(feed);
         Plan plan = plans.get(key);
         if (plan == null) {
             plan = new Plan(feed);
@@ -147,6 +140,35 @@ public final class CompiledGraph {
         }
         plan.execute(feed);
         return plan.results();
+    }
+
+    /**
+     * Diagnosis of a NaN or infinite result: runs the graph on {@code feed} again, checking every op's outputs, and
+     * describes the first op (in execution order) that writes a non-finite value, with its inputs' shapes and largest
+     * magnitudes; empty when every value is finite. Slow (a check per op); for use after a failure.
+     */
+    public Optional<String> firstNonFinite(Map<String, INDArray> feed) {
+        for (String p : placeholders)
+            if (feed.get(p) != null && nonFinite(feed.get(p))) return Optional.of("placeholder '" + p + "' holds a NaN or infinity");
+        if (!plans.containsKey(planKey(feed))) run(feed);
+        return plans.get(planKey(feed)).execute(feed, true);
+    }
+
+    private List<List<Long>> planKey(Map<String, INDArray> feed) {
+        List<List<Long>> key = new ArrayList<>(placeholders.size());
+        for (String p : placeholders) {
+            INDArray a = feed.get(p);
+            if (a == null) throw new IllegalArgumentException("CompiledGraph: no value for placeholder '" + p + "'");
+            List<Long> k = new ArrayList<>(a.rank() + 1);
+            k.add((long) a.dataType().ordinal());
+            for (long d : a.shape()) k.add(d);
+            key.add(k);
+        }
+        return key;
+    }
+
+    private static boolean nonFinite(INDArray a) {
+        return a != null && !a.isEmpty() && a.dataType().isFPType() && (a.isNaN().any() || a.isInfinite().any());
     }
 
     private static final Object STDOUT_LOCK = new Object();
@@ -225,8 +247,15 @@ public final class CompiledGraph {
         /** Parameters bound into the contexts, re-checked each call (a caller may replace an array). */
         private final List<Bound> bound = new ArrayList<>();
 
-        /** One executable op: {@code name} keys the profile. */
-        private record Step(String name, Runnable kernel) {
+        /** One executable op: {@code name} (the op type) keys the profile; {@code op} is the graph's op name. */
+        private record Step(String name, Runnable kernel, String op, INDArray[] ins, INDArray[] outs) {
+            Step(String name, Runnable kernel) {
+                this(name, kernel, null, null, null);
+            }
+
+            Step withArrays(String op, INDArray[] ins, INDArray[] outs) {
+                return new Step(name, kernel, op, ins, outs);
+            }
         }
 
         private record Bound(String name, INDArray array) {
@@ -302,12 +331,17 @@ public final class CompiledGraph {
                             + ") is not supported (control flow or tensor-array op)");
                 }
                 if (ctx != null) {
-                    Step step = BroadcastBackprop.handles(df.opName())
-                            ? new Step(df.opName() + "*", BroadcastBackprop.kernel(df.opName(), args, outs,
-                                    scratch(free, args[args.length - 1], i, lastUse, bufferEnd)))
-                            : nativeStep(df, ctx, scalar);
+                    Step step;
+                    if (BroadcastBackprop.handles(df.opName()))
+                        step = new Step(df.opName() + "*", BroadcastBackprop.kernel(df.opName(), args, outs,
+                                scratch(free, args[args.length - 1], i, lastUse, bufferEnd)));
+                    else if (df.opName().equals(StableSwishDerivative.OP) && args.length == 1)
+                        step = new Step(df.opName() + "*", StableSwishDerivative.kernel(args[0], outs[0],
+                                scratch(free, args[0], i, lastUse, bufferEnd)));
+                    else
+                        step = nativeStep(df, ctx, scalar);
                     step.kernel().run();
-                    steps.add(step);
+                    steps.add(step.withArrays(sdo.getName() + "' -> '" + String.join("', '", outNames), args, outs));
                 }
                 for (int o = 0; o < outs.length; o++) {
                     String name = outNames.get(o);
@@ -377,6 +411,11 @@ public final class CompiledGraph {
         }
 
         void execute(Map<String, INDArray> feed) {
+            execute(feed, false);
+        }
+
+        /** Runs the ops; with {@code check}, stops after the first op that writes a NaN or infinity and describes it. */
+        Optional<String> execute(Map<String, INDArray> feed, boolean check) {
             for (Bound b : bound) {
                 INDArray now = outer.hasVariable(b.name()) && outer.getArrForVarName(b.name()) != null ? outer.getArrForVarName(b.name()) : graph.getArrForVarName(b.name());
                 if (now != b.array())
@@ -393,7 +432,17 @@ public final class CompiledGraph {
                 } else {
                     s.kernel().run();
                 }
+                if (check && Arrays.stream(s.outs()).anyMatch(CompiledGraph::nonFinite)) return Optional.of(describe(s));
             }
+            return Optional.empty();
+        }
+
+        private static String describe(Step s) {
+            StringBuilder b = new StringBuilder("op '" + s.op() + "' (" + s.name() + ") wrote a NaN or infinity; inputs:");
+            for (INDArray a : s.ins())
+                b.append(' ').append(Arrays.toString(a.shape())).append(nonFinite(a) ? " non-finite" : String.format(java.util.Locale.ROOT,
+                        " max|x| %.3g", a.isEmpty() ? 0.0 : a.amaxNumber().doubleValue()));
+            return b.toString();
         }
 
         Map<String, INDArray> results() {
