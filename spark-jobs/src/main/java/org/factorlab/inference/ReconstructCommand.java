@@ -1,9 +1,11 @@
 package org.factorlab.inference;
 
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import org.factorlab.cli.CliCommand;
+import org.factorlab.encdiff.ConditioningGap;
 import org.factorlab.encdiff.EncDiffModel;
 import org.factorlab.encdiff.EncDiffModel.Start;
 import org.factorlab.viz.ImageGrid;
@@ -22,6 +24,12 @@ public final class ReconstructCommand implements CliCommand, Callable<Integer> {
 
     @Option(names = "--n", defaultValue = "8", description = "Images (columns) (default ${DEFAULT-VALUE}).")
     int n;
+
+    @Option(names = "--conditioning-gap", split = ",", paramLabel = "T",
+            description = "Also print, at these timesteps, the RMS error of the x0 estimate with the images' own tokens, with the "
+                    + "next image's tokens and with the batch's mean tokens (how much the denoiser uses its tokens; written beside "
+                    + "the PNG as <name>.conditioning-gap.csv).")
+    int[] gapTimesteps;
 
     @Override
     public Integer call() {
@@ -42,6 +50,20 @@ public final class ReconstructCommand implements CliCommand, Callable<Integer> {
         System.out.printf("mean |x - x^|: from noise %.4f, from inverted x_T %.4f%n",
                 fromNoise.sub(x).ameanNumber().doubleValue(), fromInverted.sub(x).ameanNumber().doubleValue());
         System.out.println(out);
+        if (gapTimesteps != null) conditioningGap(m, x, out);
         return 0;
+    }
+
+    private void conditioningGap(EncDiffModel m, INDArray x, Path png) {
+        StringBuilder csv = new StringBuilder("t,own_tokens,shifted_tokens,mean_tokens\n");
+        System.out.println("RMS error of the x0 estimate at t (same x_t in each row):");
+        System.out.printf(Locale.ROOT, "%6s %12s %12s %12s%n", "t", "own tokens", "next image's", "mean tokens");
+        for (ConditioningGap.Row r : ConditioningGap.measure(m, x, gapTimesteps, o.seed)) {
+            System.out.printf(Locale.ROOT, "%6d %12.4f %12.4f %12.4f%n", r.t(), r.own(), r.shifted(), r.mean());
+            csv.append(String.format(Locale.ROOT, "%d,%.6f,%.6f,%.6f%n", r.t(), r.own(), r.shifted(), r.mean()));
+        }
+        Path file = png.resolveSibling(png.getFileName().toString().replaceFirst("\\.png$", "") + ".conditioning-gap.csv");
+        Inference.writeText(csv.toString(), file);
+        System.out.println(file);
     }
 }

@@ -70,6 +70,21 @@ class InferenceCommandsTest {
     }
 
     @Test
+    void reconstructConditioningGapWritesARowPerTimestep() throws Exception {
+        Path out = tmp.resolve("pictures").resolve("gap.png");
+        Result r = cli("reconstruct", "--checkpoint", runDir.toString(), "--data", data, "--output", out.toString(), "--steps", "1",
+                "--n", "2", "--conditioning-gap", "0,5");
+        assertEquals(0, r.code, r.err);
+        Path csv = tmp.resolve("pictures").resolve("gap.conditioning-gap.csv");
+        assertTrue(r.out.strip().endsWith(csv.toString()), r.out);
+        List<String> lines = Files.readAllLines(csv);
+        assertEquals(List.of("t,own_tokens,shifted_tokens,mean_tokens"), lines.subList(0, 1));
+        assertEquals(List.of("0", "5"), lines.subList(1, 3).stream().map(l -> l.split(",")[0]).toList());
+        for (String line : lines.subList(1, 3))
+            for (String cell : line.split(",")) assertTrue(Double.parseDouble(cell) >= 0, line);
+    }
+
+    @Test
     void swapHasARowPerToken() throws Exception {
         // a checkpoint file rather than the run directory
         BufferedImage png = run("swap", runDir.resolve("ckpt-000000001.zip").toString(), "swap.png", "--n", "2", "--start", "INVERTED");
