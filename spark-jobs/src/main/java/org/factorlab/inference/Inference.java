@@ -125,6 +125,11 @@ final class Inference {
         }
     }
 
+    /** The path beside a PNG for a table about it: {@code swaps.png} + {@code factor-changes.csv} -> {@code swaps.factor-changes.csv}. */
+    static Path besidePng(Path png, String suffix) {
+        return png.resolveSibling(png.getFileName().toString().replaceFirst("\\.png$", "") + "." + suffix);
+    }
+
     /** Writes text to a temporary name beside {@code out}, then renames it. */
     static void writeText(String text, Path out) {
         try {

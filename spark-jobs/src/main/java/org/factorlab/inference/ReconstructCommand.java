@@ -62,7 +62,7 @@ public final class ReconstructCommand implements CliCommand, Callable<Integer> {
             System.out.printf(Locale.ROOT, "%6d %12.4f %12.4f %12.4f%n", r.t(), r.own(), r.shifted(), r.mean());
             csv.append(String.format(Locale.ROOT, "%d,%.6f,%.6f,%.6f%n", r.t(), r.own(), r.shifted(), r.mean()));
         }
-        Path file = png.resolveSibling(png.getFileName().toString().replaceFirst("\\.png$", "") + ".conditioning-gap.csv");
+        Path file = Inference.besidePng(png, "conditioning-gap.csv");
         Inference.writeText(csv.toString(), file);
         System.out.println(file);
     }

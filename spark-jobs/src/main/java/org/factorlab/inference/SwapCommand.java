@@ -88,7 +88,7 @@ public final class SwapCommand implements CliCommand, Callable<Integer> {
             csv.append(',').append(c < 0 ? "" : names.get(t.dominantFactor(c))).append('\n');
             System.out.println(line);
         }
-        Path file = png.resolveSibling(png.getFileName().toString().replaceFirst("\\.png$", "") + ".factor-changes.csv");
+        Path file = Inference.besidePng(png, "factor-changes.csv");
         Inference.writeText(csv.toString(), file);
         System.out.println(file);
     }
