@@ -10,7 +10,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * nearest dataset image (squared L2 over pixels), and cell (token c, pair i) counts as changing factor k when that label
  * differs from the label of the plainly decoded target i. A token that controls one factor changes that factor in the
  * pairs whose source and target differ in it, and nothing else. Labelling by nearest neighbour needs a dataset that
- * covers the decoded images' factor combinations, such as a rendered grid.
+ * covers the decoded images' factor combinations, such as a rendered grid. A change counts as "to the source" when the
+ * cell's label equals the source's true value of k and the decoded target's label does not: what a swap should do.
  */
 public final class SwapFactorChanges {
     private SwapFactorChanges() {
@@ -18,9 +19,10 @@ public final class SwapFactorChanges {
 
     /**
      * Result: {@code rate[c][k]}, the fraction of pairs in which swapping token c changed factor k; {@code possible[k]},
-     * the fraction of pairs whose source and target differ in factor k (what a token owning k would reach).
+     * the fraction of pairs whose source and target differ in factor k (what a token owning k would reach);
+     * {@code toSource[c][k]}, the fraction of pairs in which swapping token c changed factor k to the source's value.
      */
-    public record Table(double[][] rate, double[] possible) {
+    public record Table(double[][] rate, double[][] toSource, double[] possible) {
         /** The factor token c changes most often, and how often. */
         public int dominantFactor(int c) {
             int best = 0;
@@ -53,6 +55,7 @@ public final class SwapFactorChanges {
             throw new IllegalArgumentException("swap factor changes: " + pairs + " decoded targets but " + sources.length + " sources and "
                     + targets.length + " targets");
         double[][] rate = new double[tokens][k];
+        double[][] toSource = new double[tokens][k];
         double[] possible = new double[k];
         for (int i = 0; i < pairs; i++)
             for (int f = 0; f < k; f++) if (sources[i][f] != targets[i][f]) possible[f] += 1.0 / pairs;
@@ -60,9 +63,13 @@ public final class SwapFactorChanges {
             if (swapped[c].length != pairs)
                 throw new IllegalArgumentException("swap factor changes: token " + c + " has " + swapped[c].length + " cells, expected " + pairs);
             for (int i = 0; i < pairs; i++)
-                for (int f = 0; f < k; f++) if (swapped[c][i][f] != decoded[i][f]) rate[c][f] += 1.0 / pairs;
+                for (int f = 0; f < k; f++) {
+                    if (swapped[c][i][f] == decoded[i][f]) continue;
+                    rate[c][f] += 1.0 / pairs;
+                    if (swapped[c][i][f] == sources[i][f]) toSource[c][f] += 1.0 / pairs;
+                }
         }
-        return new Table(rate, possible);
+        return new Table(rate, toSource, possible);
     }
 
     /** Rows of {@code factors} picked by {@code idx}. */

@@ -46,7 +46,7 @@ class SwapFactorChangesTest {
         // 3 pairs, 2 factors; the decoded targets were labelled {0,0}, {1,1}, {2,0}
         int[][] decoded = {{0, 0}, {1, 1}, {2, 0}};
         int[][][] swapped = {
-                {{5, 0}, {1, 1}, {3, 0}},  // token 0: factor 0 changed in pairs 0 and 2
+                {{1, 0}, {1, 1}, {3, 0}},  // token 0: factor 0 changed in pairs 0 and 2
                 {{0, 0}, {1, 0}, {1, 1}}}; // token 1: factor 1 in pairs 1 and 2, factor 0 in pair 2
         int[][] sources = {{1, 0}, {1, 1}, {0, 1}};
         int[][] targets = {{0, 0}, {1, 0}, {2, 1}};
@@ -54,6 +54,10 @@ class SwapFactorChangesTest {
         assertArrayEquals(new double[]{2 / 3.0, 0}, t.rate()[0], 1e-12);
         assertArrayEquals(new double[]{1 / 3.0, 2 / 3.0}, t.rate()[1], 1e-12);
         assertArrayEquals(new double[]{2 / 3.0, 1 / 3.0}, t.possible(), 1e-12);
+        // to the source's value: token 0 in pair 0 (1 = source 1), not pair 2 (3 != source 0); token 1's factor 1
+        // in pair 2 (1 = source 1), not pair 1 (0 != source 1); its factor 0 in pair 2 is 1, not the source's 0
+        assertArrayEquals(new double[]{1 / 3.0, 0}, t.toSource()[0], 1e-12);
+        assertArrayEquals(new double[]{0, 1 / 3.0}, t.toSource()[1], 1e-12);
         assertEquals(0, t.dominantFactor(0));
         assertEquals(1, t.dominantFactor(1));
     }

@@ -72,24 +72,27 @@ public final class SwapCommand implements CliCommand, Callable<Integer> {
         int[][] dec = SwapFactorChanges.pick(all.factors(), SwapFactorChanges.nearest(decoded, all.images()));
         int[][] f = pairs.factors();
         SwapFactorChanges.Table t = SwapFactorChanges.table(cells, dec, Arrays.copyOfRange(f, 0, n), Arrays.copyOfRange(f, n, 2 * n));
-        StringBuilder csv = new StringBuilder("token," + String.join(",", names) + ",dominant\n");
+        StringBuilder csv = new StringBuilder("token,measure," + String.join(",", names) + ",dominant\n");
+        String header = String.format(Locale.ROOT, "%-10s%s", "", names.stream().map(s -> String.format(Locale.ROOT, "%13s", s)).reduce("", String::concat));
         System.out.printf(Locale.ROOT, "fraction of the %d pairs in which swapping the token changed each factor "
-                + "(labels: nearest of %d dataset images)%n", n, all.factors().length);
-        System.out.printf(Locale.ROOT, "%-10s%s%n", "", names.stream().map(s -> String.format(Locale.ROOT, "%13s", s)).reduce("", String::concat));
-        for (int c = -1; c < k; c++) {
-            double[] row = c < 0 ? t.possible() : t.rate()[c];
-            String label = c < 0 ? "differ" : "token " + c;
-            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-10s", label));
-            csv.append(c < 0 ? "source_target_differ" : String.valueOf(c));
-            for (double v : row) {
-                line.append(String.format(Locale.ROOT, "%13.2f", v));
-                csv.append(String.format(Locale.ROOT, ",%.4f", v));
-            }
-            csv.append(',').append(c < 0 ? "" : names.get(t.dominantFactor(c))).append('\n');
-            System.out.println(line);
-        }
+                + "(labels: nearest of %d dataset images)%n%s%n", n, all.factors().length, header);
+        printRow("differ", t.possible(), csv, "source_target_differ,differ", "");
+        for (int c = 0; c < k; c++) printRow("token " + c, t.rate()[c], csv, c + ",changed", names.get(t.dominantFactor(c)));
+        System.out.printf(Locale.ROOT, "... and changed to the source's value%n%s%n", header);
+        for (int c = 0; c < k; c++) printRow("token " + c, t.toSource()[c], csv, c + ",to_source", "");
         Path file = Inference.besidePng(png, "factor-changes.csv");
         Inference.writeText(csv.toString(), file);
         System.out.println(file);
+    }
+
+    private static void printRow(String label, double[] row, StringBuilder csv, String csvKey, String dominant) {
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-10s", label));
+        csv.append(csvKey);
+        for (double v : row) {
+            line.append(String.format(Locale.ROOT, "%13.2f", v));
+            csv.append(String.format(Locale.ROOT, ",%.4f", v));
+        }
+        csv.append(',').append(dominant).append('\n');
+        System.out.println(line);
     }
 }

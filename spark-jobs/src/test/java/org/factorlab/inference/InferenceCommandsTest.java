@@ -102,14 +102,21 @@ class InferenceCommandsTest {
         assertTrue(r.out.strip().endsWith(csv.toString()), r.out);
         List<String> lines = Files.readAllLines(csv);
         var names = org.factorlab.shards.ShardDataset.open(java.net.URI.create(data), new Configuration()).spec().factorNames();
-        assertEquals("token," + String.join(",", names) + ",dominant", lines.get(0));
-        assertEquals(1 + 1 + 3, lines.size(), "header, the source/target row, one row per token");
+        assertEquals("token,measure," + String.join(",", names) + ",dominant", lines.get(0));
+        assertEquals(1 + 1 + 3 + 3, lines.size(), "header, the source/target row, per token a changed and a to_source row");
         for (String line : lines.subList(1, lines.size())) {
             String[] cells = line.split(",", -1);
-            for (int k = 1; k <= names.size(); k++) {
+            for (int k = 2; k < 2 + names.size(); k++) {
                 double v = Double.parseDouble(cells[k]);
                 assertTrue(v == 0 || v == 0.5 || v == 1, "a fraction of 2 pairs: " + line);
             }
+        }
+        for (int c = 0; c < 3; c++) {
+            String[] changed = lines.get(2 + c).split(","), toSource = lines.get(5 + c).split(",");
+            assertEquals(c + ",changed", changed[0] + "," + changed[1]);
+            assertEquals(c + ",to_source", toSource[0] + "," + toSource[1]);
+            for (int k = 2; k < 2 + names.size(); k++)
+                assertTrue(Double.parseDouble(toSource[k]) <= Double.parseDouble(changed[k]), "to_source is a subset of changed");
         }
     }
 
