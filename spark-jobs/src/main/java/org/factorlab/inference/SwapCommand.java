@@ -77,7 +77,10 @@ public final class SwapCommand implements CliCommand, Callable<Integer> {
         System.out.printf(Locale.ROOT, "fraction of the %d pairs in which swapping the token changed each factor "
                 + "(labels: nearest of %d dataset images)%n%s%n", n, all.factors().length, header);
         printRow("differ", t.possible(), csv, "source_target_differ,differ", "");
-        for (int c = 0; c < k; c++) printRow("token " + c, t.rate()[c], csv, c + ",changed", names.get(t.dominantFactor(c)));
+        for (int c = 0; c < k; c++) {
+            int d = t.dominantFactor(c);
+            printRow("token " + c, t.rate()[c], csv, c + ",changed", t.rate()[c][d] > 0 ? names.get(d) : "");
+        }
         System.out.printf(Locale.ROOT, "... and changed to the source's value%n%s%n", header);
         for (int c = 0; c < k; c++) printRow("token " + c, t.toSource()[c], csv, c + ",to_source", "");
         Path file = Inference.besidePng(png, "factor-changes.csv");
