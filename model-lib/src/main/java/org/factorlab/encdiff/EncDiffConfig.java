@@ -46,7 +46,7 @@ public record EncDiffConfig(Model model, DiffusionConfig diffusion, OptimizerCon
 
         public UNetConfig unetConfig() {
             return new UNetConfig(imageChannels, imageChannels, imageSize, unet.modelChannels(), unet.channelMult(),
-                    unet.numResBlocks(), unet.attentionResolutions(), unet.numHeads(), unet.dimHead(), unet.groups(),
+                    unet.numResBlocks(), unet.attentionResolutions(), unet.crossAttentionOnlyResolutions(), unet.numHeads(), unet.dimHead(), unet.groups(),
                     unet.resblockUpdown(), unet.transformerDepth());
         }
     }
@@ -55,7 +55,7 @@ public record EncDiffConfig(Model model, DiffusionConfig diffusion, OptimizerCon
     }
 
     public record Unet(int modelChannels, List<Integer> channelMult, int numResBlocks, List<Integer> attentionResolutions,
-                       int numHeads, int dimHead, int groups, boolean resblockUpdown, int transformerDepth) {
+                       List<Integer> crossAttentionOnlyResolutions, int numHeads, int dimHead, int groups, boolean resblockUpdown, int transformerDepth) {
     }
 
     /** Batch size, EMA of the weights (LitEma with warm-up when {@code emaWarmup}), and the seed. */
@@ -102,6 +102,9 @@ public record EncDiffConfig(Model model, DiffusionConfig diffusion, OptimizerCon
         try {
             model.encoderConfig();
             UNetConfig u = model.unetConfig();
+            if (model.conditioning() != Conditioning.CROSS_ATTENTION && !u.crossAttentionOnlyResolutions().isEmpty())
+                throw new IllegalArgumentException("unet.crossAttentionOnlyResolutions: " + u.crossAttentionOnlyResolutions()
+                        + " needs conditioning: cross_attention, got " + model.conditioning().name().toLowerCase());
             if (model.conditioning() == Conditioning.CROSS_ATTENTION && u.attentionResolutions().isEmpty())
                 System.err.println(source + ": note: attention only in the middle block (attentionResolutions is empty)");
         } catch (IllegalArgumentException e) {

@@ -106,10 +106,14 @@ public final class Blocks {
      * (skipped when context is null: the AdaGN variant), LN + GEGLU feed-forward (x4), each residual; proj_out
      * zero-initialised; residual around the whole block.
      *
-     * @param context tokens {@code [B*M, contextDim]} or null
+     * @param selfAttention false drops the self-attention (a cross-attention-only block for large resolutions)
+     * @param context       tokens {@code [B*M, contextDim]} or null
      */
-    public static Feature spatialTransformer(Scope s, Feature in, int heads, int dimHead, int depth, SDVariable context,
-                                             int contextTokens, int contextDim, int groupsPref) {
+    public static Feature spatialTransformer(Scope s, Feature in, int heads, int dimHead, int depth, boolean selfAttention,
+                                             SDVariable context, int contextTokens, int contextDim, int groupsPref) {
+        if (!selfAttention && context == null)
+            throw new IllegalArgumentException("unet.crossAttentionOnlyResolutions: a transformer without self-attention needs "
+                    + "cross-attention tokens (conditioning: cross_attention)");
         int c = in.channels(), hh = in.height(), ww = in.width();
         int n = hh * ww;
         int inner = heads * dimHead;
@@ -117,8 +121,10 @@ public final class Blocks {
         SDVariable t = linear(s.child("proj_in"), Layers.toTokens(h, c), c, inner, true, false);
         for (int d = 0; d < depth; d++) {
             Scope b = s.child("block", d);
-            SDVariable n1 = layerNorm(b.child("norm1"), t, inner, Layers.LAYER_NORM_EPS);
-            t = t.add(Layers.attention(b.child(SELF_ATTENTION), n1, n, inner, n1, n, inner, heads, dimHead));
+            if (selfAttention) {
+                SDVariable n1 = layerNorm(b.child("norm1"), t, inner, Layers.LAYER_NORM_EPS);
+                t = t.add(Layers.attention(b.child(SELF_ATTENTION), n1, n, inner, n1, n, inner, heads, dimHead));
+            }
             if (context != null) {
                 SDVariable n2 = layerNorm(b.child("norm2"), t, inner, Layers.LAYER_NORM_EPS);
                 t = t.add(Layers.attention(b.child(CROSS_ATTENTION), n2, n, inner, context, contextTokens, contextDim, heads, dimHead));

@@ -8,7 +8,8 @@ import org.nd4j.autodiff.samediff.SDVariable;
 
 /**
  * LDM's UNetModel (openaimodel.py) with use_scale_shift_norm and spatial transformers: input conv, per level
- * {@code numResBlocks} ResBlocks (+ transformer where the downsampling factor is in attentionResolutions) and a
+ * {@code numResBlocks} ResBlocks (+ transformer where the downsampling factor is in attentionResolutions, or one
+ * without self-attention where it is in crossAttentionOnlyResolutions) and a
  * downsample (a ResBlock with down=True, or a stride-2 conv), a middle ResBlock-transformer-ResBlock, the mirrored
  * output side with skip concatenation and upsampling (ResBlock up=True, or nearest + conv), and GN-SiLU-zero conv out.
  */
@@ -39,7 +40,7 @@ public final class UNet {
             for (int r = 0; r < c.numResBlocks(); r++) {
                 Scope b = s.child("in").child(String.valueOf(block++));
                 h = Blocks.resBlock(b.child("res"), h, ch, emb, embDim, cond, condDim, Resample.NONE, g);
-                if (c.attentionResolutions().contains(ds)) h = transformer(b.child("attn"), c, h, context, contextTokens, contextDim);
+                if (c.hasTransformerAt(ds)) h = transformer(b.child("attn"), c, h, ds, context, contextTokens, contextDim);
                 skips.push(h);
             }
             if (level != c.channelMult().size() - 1) {
@@ -51,7 +52,7 @@ public final class UNet {
         }
         Scope mid = s.child("mid");
         h = Blocks.resBlock(mid.child("res0"), h, h.channels(), emb, embDim, cond, condDim, Resample.NONE, g);
-        h = transformer(mid.child("attn"), c, h, context, contextTokens, contextDim);
+        h = transformer(mid.child("attn"), c, h, 0, context, contextTokens, contextDim);
         h = Blocks.resBlock(mid.child("res1"), h, h.channels(), emb, embDim, cond, condDim, Resample.NONE, g);
         block = 0;
         for (int level = c.channelMult().size() - 1; level >= 0; level--) {
@@ -61,7 +62,7 @@ public final class UNet {
                 Feature skip = skips.pop();
                 Feature cat = new Feature(s.sd().concat(1, h.x(), skip.x()), h.channels() + skip.channels(), h.height(), h.width());
                 h = Blocks.resBlock(b.child("res"), cat, ch, emb, embDim, cond, condDim, Resample.NONE, g);
-                if (c.attentionResolutions().contains(ds)) h = transformer(b.child("attn"), c, h, context, contextTokens, contextDim);
+                if (c.hasTransformerAt(ds)) h = transformer(b.child("attn"), c, h, ds, context, contextTokens, contextDim);
                 if (level > 0 && i == c.numResBlocks()) {
                     h = upsample(b, c, h, emb, embDim, cond, condDim);
                     ds /= 2;
@@ -73,10 +74,13 @@ public final class UNet {
         return Layers.conv2d(s.child("out_conv"), o, h.channels(), c.outChannels(), 3, 1, 1, true);
     }
 
-    private static Feature transformer(Scope s, UNetConfig c, Feature h, SDVariable context, int contextTokens, int contextDim) {
+    /** {@code ds} 0 is the middle block, which always has self-attention. */
+    private static Feature transformer(Scope s, UNetConfig c, Feature h, int ds, SDVariable context, int contextTokens,
+                                       int contextDim) {
         int heads = c.numHeads();
-        return Blocks.spatialTransformer(s, h, heads, c.dimHeadFor(h.channels()), c.transformerDepth(), context,
-                contextTokens, contextDim, c.groups());
+        boolean selfAttention = !c.crossAttentionOnlyResolutions().contains(ds);
+        return Blocks.spatialTransformer(s, h, heads, c.dimHeadFor(h.channels()), c.transformerDepth(), selfAttention,
+                context, contextTokens, contextDim, c.groups());
     }
 
     private static Feature downsample(Scope b, UNetConfig c, Feature h, SDVariable emb, int embDim, SDVariable cond, int condDim) {

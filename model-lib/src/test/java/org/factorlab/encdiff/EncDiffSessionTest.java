@@ -106,6 +106,13 @@ class EncDiffSessionTest {
         var res = assertThrows(IllegalArgumentException.class,
                 () -> EncDiffConfig.parse("model:\n  imageSize: 20\n", "z.yaml"));
         assertTrue(res.getMessage().contains("z.yaml"), res.getMessage());
+        var overlap = assertThrows(IllegalArgumentException.class, () -> EncDiffConfig.parse(
+                "model:\n  unet: {attentionResolutions: [2, 4], crossAttentionOnlyResolutions: [1, 2]}\n", "o.yaml"));
+        assertTrue(overlap.getMessage().contains("o.yaml") && overlap.getMessage().contains("crossAttentionOnlyResolutions"),
+                overlap.getMessage());
+        var adagn = assertThrows(IllegalArgumentException.class, () -> EncDiffConfig.parse(
+                "model:\n  conditioning: adagn\n  unet: {crossAttentionOnlyResolutions: [8]}\n", "a.yaml"));
+        assertTrue(adagn.getMessage().contains("a.yaml") && adagn.getMessage().contains("adagn"), adagn.getMessage());
         EncDiffConfig d = EncDiffConfig.parse("", "empty");
         assertEquals(20, d.model().tokens().count());
         assertEquals(64, d.train().batchSize());

@@ -114,7 +114,15 @@ class BlockGradientTest {
     void spatialTransformerSelfAndCrossAttention() {
         check(new long[]{2, 4, 3, 3}, (s, x) -> {
             SDVariable ctx = s.uniform("ctx_in", 1.0, 2 * 3, 5);
-            return Blocks.spatialTransformer(s, new Feature(x, 4, 3, 3), 2, 2, 1, ctx, 3, 5, 2).x();
+            return Blocks.spatialTransformer(s, new Feature(x, 4, 3, 3), 2, 2, 1, true, ctx, 3, 5, 2).x();
+        });
+    }
+
+    @Test
+    void spatialTransformerCrossAttentionOnly() {
+        check(new long[]{2, 4, 3, 3}, (s, x) -> {
+            SDVariable ctx = s.uniform("ctx_in", 1.0, 2 * 3, 5);
+            return Blocks.spatialTransformer(s, new Feature(x, 4, 3, 3), 2, 2, 1, false, ctx, 3, 5, 2).x();
         });
     }
 
@@ -184,7 +192,7 @@ class BlockGradientTest {
     void tinyUNetWithCrossAttention() {
         // A whole U-Net has ~230 variables and each finite difference is a full forward pass (~900 ops): sample
         // every 23rd variable; the blocks above are checked entry by entry.
-        UNetConfig c = new UNetConfig(2, 2, 4, 4, List.of(1, 2), 1, List.of(2), 2, 0, 2, true, 1);
+        UNetConfig c = new UNetConfig(2, 2, 4, 4, List.of(1, 2), 1, List.of(2), List.of(1), 2, 0, 2, true, 1);
         checkBlock(new long[]{2, 2, 4, 4}, 23, 1, (s, x) -> {
             SDVariable t = s.sd().constant(Nd4j.createFromArray(10.0, 500.0));
             SDVariable ctx = s.uniform("ctx_in", 1.0, 2 * 3, 5);
@@ -194,7 +202,7 @@ class BlockGradientTest {
 
     @Test
     void unetShapes() {
-        UNetConfig c = new UNetConfig(3, 3, 8, 8, List.of(1, 2, 2), 2, List.of(2, 4), 2, 0, 4, false, 1);
+        UNetConfig c = new UNetConfig(3, 3, 8, 8, List.of(1, 2, 2), 2, List.of(2, 4), List.of(), 2, 0, 4, false, 1);
         SameDiff sd = SameDiff.create();
         Scope s = Scope.root(sd, DataType.FLOAT, 1);
         SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 3, 8, 8);

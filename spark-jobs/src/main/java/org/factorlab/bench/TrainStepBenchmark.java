@@ -136,7 +136,7 @@ public final class TrainStepBenchmark implements BenchmarkCommand, Callable<Inte
         var enc = Encoder4.build(root.child("enc"), new EncoderConfig(3, encoderSize, 128, 4, 2, 20, EncoderNorm.BATCH, 0.1), x0,
                 Encoder4.Mode.TRAIN);
         SDVariable tokens = TokenMlps.tokens(root.child("tok"), new TokenConfig(TokenConfig.TokenKind.SCALAR, 20, 16, 64, 128), enc.code());
-        UNetConfig u = new UNetConfig(3, 3, size, mc, mult, 2, attentionDs(size, mult.size()), 8, 0, groups, true, 1);
+        UNetConfig u = new UNetConfig(3, 3, size, mc, mult, 2, attentionDs(size, mult.size()), List.of(), 8, 0, groups, true, 1);
         SDVariable pred = UNet.build(root.child("unet"), u, xt, t, tokens, 20, 16, null, 0);
         sd.math().abs(pred.sub(target)).mean("loss");
         sd.setLossVariables("loss");
