@@ -38,8 +38,8 @@ public final class EncDiffEncoder implements RepresentationEncoder {
     }
 
     public static EncDiffEncoder fromCheckpoint(Checkpoint c, String nameForErrors) {
-        if (!EncDiffProvider.NAME.equals(c.model()))
-            throw new IllegalArgumentException(nameForErrors + ": a '" + c.model() + "' checkpoint, not " + EncDiffProvider.NAME);
+        if (!EncDiffFamily.NAME.equals(c.model()))
+            throw new IllegalArgumentException(nameForErrors + ": a '" + c.model() + "' checkpoint, not " + EncDiffFamily.NAME);
         EncDiffConfig cfg = EncDiffConfig.parse(c.provenance().configText(), nameForErrors + " [config.yaml]");
         return new EncDiffEncoder(cfg, c.inferenceParameters());
     }

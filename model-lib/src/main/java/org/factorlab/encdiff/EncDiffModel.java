@@ -18,6 +18,8 @@ import org.factorlab.nn.Layers;
 import org.factorlab.nn.Scope;
 import org.factorlab.nn.TokenConfig;
 import org.factorlab.nn.TokenMlps;
+import org.factorlab.model.Decoding;
+import org.factorlab.model.TrainedModel;
 import org.factorlab.train.Checkpoint;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -34,7 +36,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * <p>Images are {@code [B, C, H, W]} in [-1, 1]; tokens are {@code [B, K, d]}. Every method that draws noise takes a
  * seed and draws it from {@link SeededNoise}, so the same call gives the same pictures. Not thread-safe.
  */
-public final class EncDiffModel {
+public final class EncDiffModel implements TrainedModel, Decoding {
     private static final String CODE_IN = "code_in";
     /** Suffix of the cross-attention softmax outputs {@code <transformer>/block<d>/attn2/probs} in the denoiser graph. */
     private static final String CROSS_PROBS_SUFFIX = "/" + Blocks.CROSS_ATTENTION + "/" + Layers.ATTENTION_PROBS;
@@ -66,8 +68,8 @@ public final class EncDiffModel {
 
     /** The model of an "encdiff" checkpoint, with its EMA parameters where it has them. */
     public static EncDiffModel fromCheckpoint(Checkpoint c, String nameForErrors) {
-        if (!EncDiffProvider.NAME.equals(c.model()))
-            throw new IllegalArgumentException(nameForErrors + ": a '" + c.model() + "' checkpoint, not " + EncDiffProvider.NAME);
+        if (!EncDiffFamily.NAME.equals(c.model()))
+            throw new IllegalArgumentException(nameForErrors + ": a '" + c.model() + "' checkpoint, not " + EncDiffFamily.NAME);
         EncDiffConfig cfg = EncDiffConfig.parse(c.provenance().configText(), nameForErrors + " [config.yaml]");
         try {
             return new EncDiffModel(cfg, c.inferenceParameters());
@@ -84,8 +86,49 @@ public final class EncDiffModel {
         return diffusion;
     }
 
+    @Override
     public EncDiffEncoder encoder() {
         return encoder;
+    }
+
+    @Override
+    public String family() {
+        return EncDiffFamily.NAME;
+    }
+
+    @Override
+    public int imageSize() {
+        return config.model().imageSize();
+    }
+
+    @Override
+    public java.util.Optional<Decoding> decoding() {
+        return java.util.Optional.of(this);
+    }
+
+    @Override
+    public int units() {
+        return config.model().tokens().count();
+    }
+
+    @Override
+    public String unitName() {
+        return "token";
+    }
+
+    @Override
+    public INDArray reconstruct(INDArray images, Options o) {
+        return reconstruct(images, o.ddim(), o.start(), o.seed());
+    }
+
+    @Override
+    public INDArray swap(INDArray sources, INDArray targets, Options o) {
+        return swap(sources, targets, o.ddim(), o.start(), o.seed());
+    }
+
+    @Override
+    public INDArray traverse(INDArray image, int dim, double[] values, Options o) {
+        return traverse(image, dim, values, o.ddim(), o.start(), o.seed());
     }
 
     /** The representation: {@code [B, codeDim]} (the 20 scalars for EncDiff). */
@@ -133,14 +176,6 @@ public final class EncDiffModel {
     /** Deterministic DDIM inversion (eta = 0) of images under their own tokens: x_0 -> x_T. */
     public INDArray invert(INDArray images, INDArray tokens, DdimConfig ddim) {
         return new DdimSampler(diffusion, ddim).invert(denoiser(tokens), images.castTo(DataType.FLOAT));
-    }
-
-    /** Where reconstruction and the grids start the reverse process. */
-    public enum Start {
-        /** Seeded Gaussian x_T: the content must come from the tokens. */
-        NOISE,
-        /** The DDIM-inverted x_T of the (target) image: pixel detail is carried by x_T. */
-        INVERTED
     }
 
     /** Encode, then DDIM from {@code start}. Returns {@code [B, C, H, W]}. */

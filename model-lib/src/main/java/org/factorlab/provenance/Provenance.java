@@ -1,5 +1,6 @@
 package org.factorlab.provenance;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
@@ -12,13 +13,19 @@ import java.util.Properties;
  * data manifest it was trained or evaluated on, the code version and the library versions.
  */
 public record Provenance(String configText, long seed, String dataManifestSha256, String codeVersion,
-                         Map<String, String> libraries, String createdAt) {
+                         Map<String, String> libraries, String createdAt,
+                         @JsonInclude(JsonInclude.Include.NON_NULL) String family) {
     public Provenance {
         libraries = Map.copyOf(libraries);
     }
 
     public static Provenance of(String configText, long seed, String dataManifestSha256) {
-        return new Provenance(configText, seed, dataManifestSha256, currentCodeVersion(), currentLibraries(), Instant.now().toString());
+        return of(null, configText, seed, dataManifestSha256);
+    }
+
+    /** The provenance of a trained model of {@code family}, whose effective config is {@code configText}. */
+    public static Provenance of(String family, String configText, long seed, String dataManifestSha256) {
+        return new Provenance(configText, seed, dataManifestSha256, currentCodeVersion(), currentLibraries(), Instant.now().toString(), family);
     }
 
     /** The git commit recorded at build time (see model-lib's build-info resource), or "unknown". */

@@ -78,17 +78,18 @@ public final class Trainer {
                 if (!ck.model().equals(options.model()))
                     throw new IllegalArgumentException(newest.get() + ": a '" + ck.model() + "' checkpoint, but training " + options.model());
                 if (!ck.provenance().configText().equals(options.configText()))
-                    log.println("warning: " + newest.get() + " was written with a different config; resuming with the new one");
+                    throw new IllegalArgumentException(newest.get() + ": written with a different effective config than this run's; "
+                            + "resume with the same config and --set overrides, or choose a new run directory");
                 session.load(ck.state());
                 start = ck.state().step();
                 if (options.emaDecay() > 0)
                     ema = new Ema(options.emaDecay(), options.emaWarmup(), ck.ema().isEmpty() ? ck.state().parameters() : ck.ema(), start);
                 log.printf(Locale.ROOT, "resuming from %s at step %d; skipping %d batches of the source%n", newest.get(), start, start);
                 for (long i = 0; i < start; i++) source.next();
-                truncateCsv(start);
+                truncateCsv(start, header(session));
             } else {
                 if (options.emaDecay() > 0) ema = new Ema(options.emaDecay(), options.emaWarmup(), session.state().parameters());
-                Files.writeString(options.runDir().resolve(LOSS_CSV), "step,loss,images_per_s\n", StandardCharsets.UTF_8);
+                Files.writeString(options.runDir().resolve(LOSS_CSV), header(session) + "\n", StandardCharsets.UTF_8);
             }
             if (start >= options.steps()) {
                 log.printf(Locale.ROOT, "nothing to do: checkpoint is at step %d of %d%n", start, options.steps());
@@ -104,17 +105,21 @@ public final class Trainer {
         Path csv = options.runDir().resolve(LOSS_CSV);
         Path last = null;
         double windowLoss = 0, lastAvg = Double.NaN;
+        java.util.Map<String, Double> windowTerms = new java.util.LinkedHashMap<>();
         long windowImages = 0, windowSteps = 0;
         long t0 = System.nanoTime(), windowStart = t0;
         try (BufferedWriter out = Files.newBufferedWriter(csv, StandardCharsets.UTF_8, StandardOpenOption.APPEND)) {
             for (long step = start; step < options.steps(); step++) {
                 Batch batch = source.next();
                 long s0 = System.nanoTime();
-                double loss = session.step(batch);
+                Losses losses = session.step(batch);
                 double secs = (System.nanoTime() - s0) / 1e9;
                 if (ema != null) ema.update(session.parameters());
-                out.write(String.format(Locale.ROOT, "%d,%.8g,%.3f%n", step + 1, loss, batch.size() / secs));
-                windowLoss += loss;
+                StringBuilder row = new StringBuilder().append(step + 1);
+                for (String name : session.lossNames()) row.append(String.format(Locale.ROOT, ",%.8g", losses.get(name)));
+                out.write(row.append(String.format(Locale.ROOT, ",%.3f%n", batch.size() / secs)).toString());
+                for (var e : losses.values().entrySet()) windowTerms.merge(e.getKey(), e.getValue(), Double::sum);
+                windowLoss += losses.total();
                 windowImages += batch.size();
                 windowSteps++;
                 long done = step + 1;
@@ -124,8 +129,10 @@ public final class Trainer {
                     double rate = windowImages / ((now - windowStart) / 1e9);
                     double perStep = (now - t0) / 1e9 / (done - start);
                     lastAvg = windowLoss / windowSteps;
-                    log.printf(Locale.ROOT, "step %d/%d  loss %.5f  %.2f images/s  %.0f ms/step  ETA %s%n", done, options.steps(),
-                            lastAvg, rate, perStep * 1000, format(Duration.ofSeconds((long) (perStep * (options.steps() - done)))));
+                    log.printf(Locale.ROOT, "step %d/%d  loss %.5f%s  %.2f images/s  %.0f ms/step  ETA %s%n", done, options.steps(),
+                            lastAvg, terms(windowTerms, windowSteps), rate, perStep * 1000,
+                            format(Duration.ofSeconds((long) (perStep * (options.steps() - done)))));
+                    windowTerms.clear();
                     windowLoss = 0;
                     windowImages = 0;
                     windowSteps = 0;
@@ -151,7 +158,7 @@ public final class Trainer {
     private Path writeCheckpoint(TrainingSession session, Ema ema) throws IOException {
         TrainingState state = session.state();
         Checkpoint ck = new Checkpoint(options.model(), state, ema == null ? null : ema.shadow(),
-                Provenance.of(options.configText(), options.seed(), options.dataManifestSha()));
+                Provenance.of(options.model(), options.configText(), options.seed(), options.dataManifestSha()));
         Path dst = options.runDir().resolve(String.format(Locale.ROOT, "ckpt-%09d.zip", state.step()));
         Path tmp = options.runDir().resolve(dst.getFileName() + ".tmp");
         try (OutputStream os = Files.newOutputStream(tmp)) {
@@ -186,11 +193,28 @@ public final class Trainer {
         return Long.parseLong(m.group(1));
     }
 
+    /** The loss.csv header: the step, each named loss, the step's images per second. */
+    static String header(TrainingSession session) {
+        return "step," + String.join(",", session.lossNames()) + ",images_per_s";
+    }
+
+    /** The named terms other than the total, averaged over a log window: " (recon 1.2, kl 0.3)". */
+    private static String terms(java.util.Map<String, Double> sums, long steps) {
+        if (sums.size() <= 1) return "";
+        StringBuilder sb = new StringBuilder(" (");
+        for (var e : sums.entrySet()) {
+            if (e.getKey().equals(Losses.TOTAL)) continue;
+            if (sb.length() > 2) sb.append(", ");
+            sb.append(e.getKey()).append(' ').append(String.format(Locale.ROOT, "%.4g", e.getValue() / steps));
+        }
+        return sb.append(')').toString();
+    }
+
     /** Keeps the header and the rows of steps <= {@code step}. */
-    private void truncateCsv(long step) throws IOException {
+    private void truncateCsv(long step, String header) throws IOException {
         Path csv = options.runDir().resolve(LOSS_CSV);
         List<String> keep = new ArrayList<>();
-        keep.add("step,loss,images_per_s");
+        keep.add(header);
         if (Files.exists(csv)) {
             for (String line : Files.readAllLines(csv, StandardCharsets.UTF_8)) {
                 if (line.isBlank() || line.startsWith("step")) continue;

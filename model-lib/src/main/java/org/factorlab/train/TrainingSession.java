@@ -1,17 +1,24 @@
 package org.factorlab.train;
 
+import java.util.List;
+import java.util.Map;
 import org.factorlab.data.Batch;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * One model being trained on one machine: the single training step that both single-machine training and the
- * Spark parameter-averaging workers run. Implementations are created from a config so that a worker can rebuild
- * the same session from the config text and a {@link TrainingState}.
+ * Spark parameter-averaging workers run. Sessions are opened by their {@link org.factorlab.model.ModelFamily} from
+ * an effective config and a seed, so a worker can rebuild the same session from the config text and a
+ * {@link TrainingState}. Most families extend {@link GraphSession}, which implements all of this once.
  */
 public interface TrainingSession extends AutoCloseable {
-    /** One optimizer step on {@code batch}; returns the loss before the update. */
-    double step(Batch batch);
+    /** One optimizer step on {@code batch}; returns every loss term by name, before the update. */
+    Losses step(Batch batch);
 
-    /** A copy of the current parameters, optimizer state and step count. */
+    /** The names {@link #step} reports, in order ({@value Losses#TOTAL} included), known before the first step. */
+    List<String> lossNames();
+
+    /** A copy of the current trainable state: parameters (frozen ones excluded), optimizer state and step count. */
     TrainingState state();
 
     /** Replaces parameters, optimizer state and step count. */
@@ -21,7 +28,7 @@ public interface TrainingSession extends AutoCloseable {
      * The model parameters as {@link #state()} names them, for reading between steps (the EMA): sessions may return
      * their live arrays instead of copies, so callers must not modify them or keep them across steps.
      */
-    default java.util.Map<String, org.nd4j.linalg.api.ndarray.INDArray> parameters() {
+    default Map<String, INDArray> parameters() {
         return state().parameters();
     }
 

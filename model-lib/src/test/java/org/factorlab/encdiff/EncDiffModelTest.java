@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.factorlab.diffusion.DdimConfig;
 import org.factorlab.diffusion.GaussianDiffusion;
-import org.factorlab.encdiff.EncDiffModel.Start;
+import org.factorlab.model.Decoding.Start;
 import org.factorlab.provenance.Provenance;
 import org.factorlab.train.Checkpoint;
 import org.junit.jupiter.api.BeforeAll;

@@ -11,7 +11,7 @@ import java.io.ByteArrayInputStream;
 import java.util.Map;
 import org.factorlab.provenance.Provenance;
 import org.factorlab.train.Checkpoint;
-import org.factorlab.train.Models;
+import org.factorlab.model.Families;
 import org.factorlab.train.TrainingSession;
 import org.factorlab.train.TrainingState;
 import org.junit.jupiter.api.Test;
@@ -21,9 +21,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 class EncDiffSessionTest {
     @Test
     void providerIsRegisteredAndSameSeedGivesSameParameters() {
-        TrainingSession a = Models.open("encdiff", TinyEncDiff.YAML, 3);
-        TrainingSession b = Models.open("encdiff", TinyEncDiff.YAML, 3);
-        TrainingSession c = Models.open("encdiff", TinyEncDiff.YAML, 4);
+        TrainingSession a = Families.open("encdiff", TinyEncDiff.YAML, 3);
+        TrainingSession b = Families.open("encdiff", TinyEncDiff.YAML, 3);
+        TrainingSession c = Families.open("encdiff", TinyEncDiff.YAML, 4);
         assertStatesEqual(a.state(), b.state());
         INDArray wa = a.state().parameters().get("enc/conv0/weight");
         assertNotEquals(wa, c.state().parameters().get("enc/conv0/weight"));
@@ -35,11 +35,11 @@ class EncDiffSessionTest {
         // uninterrupted: 5 steps
         EncDiffSession full = new EncDiffSession(cfg, 11);
         double[] want = new double[5];
-        for (int i = 0; i < 5; i++) want[i] = full.step(TinyEncDiff.batch(i, 4));
+        for (int i = 0; i < 5; i++) want[i] = full.step(TinyEncDiff.batch(i, 4)).total();
 
         // 3 steps, checkpoint to bytes and back, a fresh session continues for 2
         EncDiffSession first = new EncDiffSession(cfg, 11);
-        for (int i = 0; i < 3; i++) assertEquals(want[i], first.step(TinyEncDiff.batch(i, 4)), 0.0, "step " + i);
+        for (int i = 0; i < 3; i++) assertEquals(want[i], first.step(TinyEncDiff.batch(i, 4)).total(), 0.0, "step " + i);
         TrainingState mid = first.state();
         assertEquals(3, mid.step());
         assertTrue(mid.updaterState().containsKey("m/enc/conv0/weight"));
@@ -49,7 +49,7 @@ class EncDiffSessionTest {
         EncDiffSession resumed = new EncDiffSession(cfg, 11);
         resumed.load(back.state());
         assertStatesEqual(mid, resumed.state());
-        for (int i = 3; i < 5; i++) assertEquals(want[i], resumed.step(TinyEncDiff.batch(i, 4)), 0.0, "resumed step " + i);
+        for (int i = 3; i < 5; i++) assertEquals(want[i], resumed.step(TinyEncDiff.batch(i, 4)).total(), 0.0, "resumed step " + i);
         assertStatesEqual(full.state(), resumed.state());
         // BatchNorm running statistics moved away from their initial (0, 1)
         assertTrue(full.state().parameters().get("enc/norm0/running_mean").amaxNumber().doubleValue() > 0);
@@ -57,8 +57,8 @@ class EncDiffSessionTest {
 
     @Test
     void providerReportsTheConfiguredBatchSize() {
-        assertEquals(java.util.OptionalInt.of(4), Models.provider("encdiff").configuredBatchSize(TinyEncDiff.YAML));
-        assertEquals(java.util.OptionalInt.of(64), Models.provider("encdiff").configuredBatchSize(""), "the paper's default");
+        assertEquals(4, Families.get("encdiff").trainSettings(TinyEncDiff.YAML).batchSize());
+        assertEquals(64, Families.get("encdiff").trainSettings("").batchSize(), "the paper's default");
     }
 
     @Test
@@ -77,7 +77,7 @@ class EncDiffSessionTest {
         double first = 0, last = 0;
         int n = 30;
         for (int i = 0; i < n; i++) {
-            double l = s.step(batch);
+            double l = s.step(batch).total();
             if (i < 5) first += l / 5;
             if (i >= n - 5) last += l / 5;
         }

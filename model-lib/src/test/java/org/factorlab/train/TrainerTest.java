@@ -30,14 +30,19 @@ class TrainerTest {
         long step;
 
         @Override
-        public double step(Batch batch) {
+        public java.util.List<String> lossNames() {
+            return java.util.List.of(Losses.TOTAL);
+        }
+
+        @Override
+        public Losses step(Batch batch) {
             double target = batch.images().meanNumber().doubleValue();
             INDArray diff = w.sub(target);
             double loss = diff.mul(diff).meanNumber().doubleValue();
             mom.muli(0.9).addi(diff.mul(2.0 / 3));
             w.subi(mom.mul(0.1));
             step++;
-            return loss;
+            return Losses.ofTotal(loss);
         }
 
         @Override

@@ -39,6 +39,15 @@ public final class Adam {
      * that leaves parameters and moments untouched (clipping would turn an infinite norm into NaN parameters).
      */
     public double apply(long step, Map<String, INDArray> params, Map<String, INDArray> grads) {
+        double norm = gradientNorm(grads);
+        if (!Double.isFinite(norm))
+            throw new IllegalStateException("gradient norm is " + norm + " at optimizer step " + step + "; parameters not updated");
+        update(step, params, grads, norm);
+        return norm;
+    }
+
+    /** The L2 norm of this optimizer's gradients in {@code grads} (keyed by parameter name). */
+    public double gradientNorm(Map<String, INDArray> grads) {
         double sq = 0;
         for (String k : m.keySet()) {
             INDArray g = grads.get(k);
@@ -46,9 +55,11 @@ public final class Adam {
             double n = g.norm2Number().doubleValue();
             sq += n * n;
         }
-        double norm = Math.sqrt(sq);
-        if (!Double.isFinite(norm))
-            throw new IllegalStateException("gradient norm is " + norm + " at optimizer step " + step + "; parameters not updated");
+        return Math.sqrt(sq);
+    }
+
+    /** The update of {@link #apply} given the (finite) gradient norm {@link #gradientNorm} returned. */
+    public void update(long step, Map<String, INDArray> params, Map<String, INDArray> grads, double norm) {
         if (config.clipGradNorm() > 0 && norm > config.clipGradNorm()) {
             double f = config.clipGradNorm() / (norm + 1e-6);
             for (String k : m.keySet()) grads.get(k).muli(f);
@@ -71,7 +82,6 @@ public final class Adam {
             Nd4j.exec(new AdamUpdater(g, v.get(k), m.get(k), update, v.get(k), m.get(k), lr, b1, b2, config.eps() * bc2Sqrt, (int) step));
             p.subi(update);
         }
-        return norm;
     }
 
     /** Copies of the moment estimates, keyed {@code m/<param>} and {@code v/<param>}. */

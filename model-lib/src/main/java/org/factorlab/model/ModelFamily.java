@@ -1,0 +1,62 @@
+package org.factorlab.model;
+
+import java.util.List;
+import org.factorlab.config.ConfigTree;
+import org.factorlab.train.Checkpoint;
+import org.factorlab.train.TrainSettings;
+import org.factorlab.train.TrainingSession;
+
+/**
+ * A model family ("encdiff", "betavae", ...): one package plus one line in
+ * {@code META-INF/services/org.factorlab.model.ModelFamily}. It supplies its config (defaults as YAML, a typed
+ * record), its training session and its trained model; the trainer, the Spark job, evaluation and the picture
+ * commands ask {@link Families} for everything else, so none of them names a family.
+ *
+ * <p>Contract (checked for every family by the shared contract test): opening the same effective config with the
+ * same seed gives bit-identical initial parameters and losses; {@code state()} round-trips through a checkpoint;
+ * the step sequence is a function of (config, seed, data) only, so a resumed run continues exactly.
+ */
+public interface ModelFamily {
+    /** The registry name, used by {@code --model} and recorded in checkpoints. */
+    String name();
+
+    /** One line for listings: what the family is. */
+    String summary();
+
+    /** Every key a config may set, with its default, as YAML. */
+    String defaultsYaml();
+
+    /**
+     * Binds and validates a config (an effective one, or a user's file, which is merged over the defaults); errors
+     * name {@code source} and the key. Returns the family's typed config record.
+     */
+    Record parse(String configText, String source);
+
+    /** The shared {@code train} section of a config. */
+    default TrainSettings trainSettings(String configText) {
+        String source = name() + " config";
+        var tree = ConfigTree.merge(defaultsYaml(), configText, List.of(), source);
+        return ConfigTree.bind(tree.path("train"), TrainSettings.class, source + " [train]");
+    }
+
+    /**
+     * The effective config: the defaults, the user's file, then {@code key.path=value} overrides, validated by
+     * {@link #parse} and written back as YAML. This text is what provenance stores and what sessions are opened with.
+     */
+    default String effectiveConfig(String userText, List<String> overrides, String source) {
+        String effective = ConfigTree.toYaml(ConfigTree.merge(defaultsYaml(), userText, overrides, source));
+        parse(effective, source + (overrides.isEmpty() ? "" : " with --set " + String.join(" ", overrides)));
+        return effective;
+    }
+
+    /** A training session with initial parameters drawn from (config, seed). */
+    TrainingSession open(String configText, long seed);
+
+    /** The trained model of one of this family's checkpoints (EMA parameters where present). */
+    TrainedModel load(Checkpoint checkpoint, String nameForErrors);
+
+    /** Only the encoder of a checkpoint, for evaluation; families with costly decoders build just the encoder. */
+    default RepresentationEncoder encoder(Checkpoint checkpoint, String nameForErrors) {
+        return load(checkpoint, nameForErrors).encoder();
+    }
+}

@@ -1,0 +1,28 @@
+package org.factorlab.model;
+
+import java.util.Optional;
+
+/**
+ * A trained model opened from a checkpoint. What it can do beyond encoding is asked for, not assumed: the picture
+ * commands serve every model that offers {@link Decoding}, and say so when one does not.
+ */
+public interface TrainedModel {
+    /** The family name. */
+    String family();
+
+    /** Images to codes, for evaluation. */
+    RepresentationEncoder encoder();
+
+    /** Side of the (square) images the model takes. */
+    int imageSize();
+
+    /** Decoding codes back to images (reconstruct, swap, traverse), where the model has a decoder. */
+    default Optional<Decoding> decoding() {
+        return Optional.empty();
+    }
+
+    /** The error for a capability this model lacks: "model betavae has no attention maps". */
+    default UnsupportedOperationException lacks(String what) {
+        return new UnsupportedOperationException("model " + family() + " has no " + what);
+    }
+}
