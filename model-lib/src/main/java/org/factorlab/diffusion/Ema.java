@@ -38,7 +38,7 @@ public final class Ema {
     public void update(Map<String, INDArray> params) {
         checkKeys(params);
         numUpdates++;
-        double d = warmup ? Math.min(decay, (1.0 + numUpdates) / (10.0 + numUpdates)) : decay;
+        double d = decayAt(decay, warmup, numUpdates);
         lastDecay = d;
         double oneMinus = 1 - d;
         for (var e : shadow.entrySet()) {
@@ -46,6 +46,21 @@ public final class Ema {
             INDArray s = e.getValue();
             s.subi(s.sub(p.castTo(s.dataType())).muli(oneMinus));
         }
+    }
+
+    /** The decay of update number {@code n} (1-based): LitEma's {@code min(decay, (1 + n) / (10 + n))} with warm-up. */
+    public static double decayAt(double decay, boolean warmup, long n) {
+        return warmup ? Math.min(decay, (1.0 + n) / (10.0 + n)) : decay;
+    }
+
+    /**
+     * The combined decay of updates {@code from + 1 .. to} towards one value: the product of their decays. Parameter
+     * averaging applies the EMA once per round to the averaged parameters with this decay.
+     */
+    public static double decayOver(double decay, boolean warmup, long from, long to) {
+        double d = 1;
+        for (long n = from + 1; n <= to; n++) d *= decayAt(decay, warmup, n);
+        return d;
     }
 
     /** Copies the shadow into {@code params} in place (e.g. to evaluate with EMA weights). */

@@ -18,6 +18,7 @@ import org.factorlab.nn.Layers;
 import org.factorlab.nn.Scope;
 import org.factorlab.nn.TokenConfig;
 import org.factorlab.nn.TokenMlps;
+import org.factorlab.model.AttentionMaps;
 import org.factorlab.model.Decoding;
 import org.factorlab.model.TrainedModel;
 import org.factorlab.train.Checkpoint;
@@ -36,7 +37,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * <p>Images are {@code [B, C, H, W]} in [-1, 1]; tokens are {@code [B, K, d]}. Every method that draws noise takes a
  * seed and draws it from {@link SeededNoise}, so the same call gives the same pictures. Not thread-safe.
  */
-public final class EncDiffModel implements TrainedModel, Decoding {
+public final class EncDiffModel implements TrainedModel, Decoding, AttentionMaps {
     private static final String CODE_IN = "code_in";
     /** Suffix of the cross-attention softmax outputs {@code <transformer>/block<d>/attn2/probs} in the denoiser graph. */
     private static final String CROSS_PROBS_SUFFIX = "/" + Blocks.CROSS_ATTENTION + "/" + Layers.ATTENTION_PROBS;
@@ -104,6 +105,29 @@ public final class EncDiffModel implements TrainedModel, Decoding {
     @Override
     public java.util.Optional<Decoding> decoding() {
         return java.util.Optional.of(this);
+    }
+
+    @Override
+    public boolean reverseDiffusion() {
+        return true;
+    }
+
+    @Override
+    public java.util.Optional<AttentionMaps> attentionMaps() {
+        return config.model().conditioning() == Conditioning.CROSS_ATTENTION && !crossAttentionProbs.isEmpty()
+                ? java.util.Optional.of(this) : java.util.Optional.empty();
+    }
+
+    @Override
+    public AttentionMaps.Result attentionMaps(INDArray images, Options o) {
+        INDArray tokens = tokens(images);
+        INDArray xT = startOf(images, tokens, o.ddim(), o.start(), o.seed());
+        return new AttentionMaps.Result(attentionMaps(tokens, xT, o.ddim(), o.seed()), decode(tokens, xT, o.ddim(), o.seed()));
+    }
+
+    @Override
+    public int attentionLayers() {
+        return crossAttentionProbs.size();
     }
 
     @Override
@@ -230,18 +254,7 @@ public final class EncDiffModel implements TrainedModel, Decoding {
 
     /** Empirical quantiles {@code [q, codeDim]} of each code entry over a batch of codes, at {@code probs} in [0, 1]. */
     public static double[][] quantiles(INDArray codes, double[] probs) {
-        int n = (int) codes.size(0), d = (int) codes.size(1);
-        double[][] out = new double[probs.length][d];
-        for (int j = 0; j < d; j++) {
-            double[] col = codes.getColumn(j).castTo(DataType.DOUBLE).toDoubleVector();
-            Arrays.sort(col);
-            for (int q = 0; q < probs.length; q++) {
-                double pos = Math.max(0, Math.min(1, probs[q])) * (n - 1); // linear interpolation (numpy's default)
-                int lo = (int) Math.floor(pos), hi = Math.min(n - 1, lo + 1);
-                out[q][j] = col[lo] + (pos - lo) * (col[hi] - col[lo]);
-            }
-        }
-        return out;
+        return Decoding.quantiles(codes, probs);
     }
 
     /**

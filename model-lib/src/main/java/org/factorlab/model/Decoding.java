@@ -21,6 +21,11 @@ public interface Decoding {
     record Options(DdimConfig ddim, Start start, long seed) {
     }
 
+    /** Whether decoding starts a reverse diffusion (so {@link Options#start()} matters). */
+    default boolean reverseDiffusion() {
+        return false;
+    }
+
     /** Number of swappable units in a code. */
     int units();
 
@@ -38,4 +43,53 @@ public interface Decoding {
 
     /** One image's code with entry {@code dim} set to each of {@code values}, decoded. Returns {@code [values, C, H, W]}. */
     INDArray traverse(INDArray image, int dim, double[] values, Options o);
+
+    /**
+     * Unit swaps for decoders of plain codes: codes {@code [P, D]} split into units of {@code unitSize} entries;
+     * cell (c, i) decodes target i's code with unit c from source i. Returns {@code [D / unitSize, P, C, H, W]}.
+     */
+    static INDArray swapUnits(INDArray sourceCodes, INDArray targetCodes, int unitSize,
+                              java.util.function.UnaryOperator<INDArray> decode) {
+        if (!java.util.Arrays.equals(sourceCodes.shape(), targetCodes.shape()))
+            throw new IllegalArgumentException("swap: sources " + java.util.Arrays.toString(sourceCodes.shape()) + " and targets "
+                    + java.util.Arrays.toString(targetCodes.shape()) + " differ in shape");
+        int p = (int) targetCodes.size(0), d = (int) targetCodes.size(1), units = d / unitSize;
+        INDArray codes = org.nd4j.linalg.factory.Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, (long) units * p, d);
+        for (int c = 0; c < units; c++)
+            for (int i = 0; i < p; i++)
+                for (int e = 0; e < d; e++) {
+                    boolean fromSource = e / unitSize == c;
+                    codes.putScalar(new long[]{(long) c * p + i, e}, (fromSource ? sourceCodes : targetCodes).getDouble(i, e));
+                }
+        INDArray out = decode.apply(codes);
+        return out.reshape(units, p, out.size(1), out.size(2), out.size(3));
+    }
+
+    /** {@code [values, D]}: the code {@code [1, D]} with entry {@code dim} set to each value. */
+    static INDArray traversedCodes(INDArray code, int dim, double[] values) {
+        int d = (int) code.size(1);
+        if (code.rank() != 2 || code.size(0) != 1)
+            throw new IllegalArgumentException("traverse: one code [1, D] expected, got " + java.util.Arrays.toString(code.shape()));
+        if (dim < 0 || dim >= d) throw new IllegalArgumentException("traverse: dim " + dim + " outside [0, " + d + ")");
+        INDArray out = org.nd4j.linalg.factory.Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, values.length, d);
+        for (int j = 0; j < values.length; j++)
+            for (int e = 0; e < d; e++) out.putScalar(j, e, e == dim ? values[j] : code.getDouble(0, e));
+        return out;
+    }
+
+    /** Empirical quantiles {@code [q, D]} of each code entry over a batch of codes {@code [N, D]}, at {@code probs} in [0, 1]. */
+    static double[][] quantiles(INDArray codes, double[] probs) {
+        int n = (int) codes.size(0), d = (int) codes.size(1);
+        double[][] out = new double[probs.length][d];
+        for (int j = 0; j < d; j++) {
+            double[] col = codes.getColumn(j).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).toDoubleVector();
+            java.util.Arrays.sort(col);
+            for (int q = 0; q < probs.length; q++) {
+                double pos = Math.max(0, Math.min(1, probs[q])) * (n - 1); // linear interpolation (numpy's default)
+                int lo = (int) Math.floor(pos), hi = Math.min(n - 1, lo + 1);
+                out[q][j] = col[lo] + (pos - lo) * (col[hi] - col[lo]);
+            }
+        }
+        return out;
+    }
 }

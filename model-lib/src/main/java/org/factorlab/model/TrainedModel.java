@@ -21,6 +21,11 @@ public interface TrainedModel {
         return Optional.empty();
     }
 
+    /** Attention maps of the code's units while decoding, where the model has them. */
+    default Optional<AttentionMaps> attentionMaps() {
+        return Optional.empty();
+    }
+
     /** The error for a capability this model lacks: "model betavae has no attention maps". */
     default UnsupportedOperationException lacks(String what) {
         return new UnsupportedOperationException("model " + family() + " has no " + what);

@@ -20,7 +20,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.deploy.SparkHadoopUtil;
 import org.factorlab.metrics.CodesAndFactors;
 import org.factorlab.metrics.UnitPca;
-import org.factorlab.model.Encoders;
+import org.factorlab.model.Families;
 import org.factorlab.model.RepresentationEncoder;
 import org.factorlab.shards.HadoopConf;
 import org.factorlab.shards.ShardDataset;
@@ -107,7 +107,7 @@ public final class ModelEncoding {
         int n = Math.toIntExact(ds.rows());
         int parts = (int) Math.max(1, Math.min(n, partitions > 0 ? partitions : sc.defaultParallelism()));
         // open once on the driver: a wrong model name or a checkpoint that does not fit fails here, not in a task
-        RepresentationEncoder probe = Encoders.open(model.checkpoint(), model.path());
+        RepresentationEncoder probe = Families.encoder(model.checkpoint(), model.path());
         int unitSize = probe.unitSize();
         LOG.info("encoding {} images of {} with {} ({} step {}) in {} tasks, batch {}", n, dataUri, model.path(),
                 model.checkpoint().model(), model.checkpoint().state().step(), parts, batchSize);
@@ -160,7 +160,7 @@ public final class ModelEncoding {
         if (!ds.manifestSha256().equals(manifest))
             throw new IllegalStateException("dataset " + dataUri + " changed during evaluation: manifest sha256 "
                     + ds.manifestSha256() + ", the driver saw " + manifest);
-        RepresentationEncoder enc = Encoders.open(Checkpoint.read(new ByteArrayInputStream(ckptBytes), ckptPath), ckptPath);
+        RepresentationEncoder enc = Families.encoder(Checkpoint.read(new ByteArrayInputStream(ckptBytes), ckptPath), ckptPath);
         var out = new ArrayList<Chunk>();
         for (Iterator<ShardDataset.IndexedBatch> it = ds.scan(ds.rowPartition(part, parts), batchSize); it.hasNext(); ) {
             ShardDataset.IndexedBatch b = it.next();

@@ -4,8 +4,8 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import org.factorlab.cli.CliCommand;
-import org.factorlab.encdiff.EncDiffModel;
-import org.factorlab.encdiff.EncDiffModel.Start;
+import org.factorlab.model.AttentionMaps;
+import org.factorlab.model.Decoding;
 import org.factorlab.viz.ImageGrid;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -29,14 +29,14 @@ public final class AttentionCommand implements CliCommand, Callable<Integer> {
     public Integer call() {
         Configuration conf = new Configuration();
         Inference.Loaded loaded = Inference.load(o.checkpoint, conf);
-        EncDiffModel m = loaded.model();
+        AttentionMaps m = loaded.model().attentionMaps().orElseThrow(() -> loaded.model().lacks("attention maps"));
+        String unit = loaded.model().decoding().map(Decoding::unitName).orElse("unit");
         INDArray x = Inference.images(o.data, o.offset, n, conf);
-        INDArray tokens = m.tokens(x);
-        INDArray xT = o.start == Start.INVERTED ? m.invert(x, tokens, o.ddim()) : m.noise(n, o.seed);
-        INDArray maps = m.attentionMaps(tokens, xT, o.ddim(), o.seed);
-        INDArray decoded = m.decode(tokens, xT, o.ddim(), o.seed);
+        AttentionMaps.Result r = m.attentionMaps(x, o.decode());
+        INDArray maps = r.maps();
+        INDArray decoded = r.decoded();
         int k = (int) maps.size(1);
-        ImageGrid g = new ImageGrid(k + 2, n, o.cellScale(m.config().model().imageSize()));
+        ImageGrid g = new ImageGrid(k + 2, n, o.cellScale(loaded.model().imageSize()));
         g.rowLabel(0, "input").rowLabel(1, "decoded");
         for (int i = 0; i < n; i++) {
             g.set(0, i, Inference.image(x, i)).set(1, i, Inference.image(decoded, i)).colLabel(i, "#" + (o.offset + i));
@@ -44,12 +44,12 @@ public final class AttentionCommand implements CliCommand, Callable<Integer> {
             double max = Math.max(1e-12, mi.maxNumber().doubleValue());
             for (int c = 0; c < k; c++) g.setHeatMap(2 + c, i, mi.get(NDArrayIndex.point(c)).div(max));
         }
-        for (int c = 0; c < k; c++) g.rowLabel(2 + c, "token " + c);
+        for (int c = 0; c < k; c++) g.rowLabel(2 + c, unit + " " + c);
         Path out = Inference.write(g, o.output);
         INDArray share = maps.mean(0, 2, 3);
         System.out.printf("checkpoint %s, %d layers, %d DDIM steps, start %s, seed %d%n", loaded.location(),
-                m.crossAttentionLayers().size(), o.steps, o.start, o.seed);
-        System.out.println("mean attention per token: " + share);
+                m.attentionLayers(), o.steps, o.start, o.seed);
+        System.out.println("mean attention per " + unit + ": " + share);
         System.out.println(out);
         return 0;
     }

@@ -19,7 +19,9 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.factorlab.data.Batch;
-import org.factorlab.encdiff.EncDiffModel;
+import org.factorlab.model.Decoding;
+import org.factorlab.model.Families;
+import org.factorlab.model.TrainedModel;
 import org.factorlab.shards.ShardDataset;
 import org.factorlab.spark.RunDirectory;
 import org.factorlab.train.Checkpoint;
@@ -35,8 +37,12 @@ final class Inference {
     private Inference() {
     }
 
-    /** A loaded checkpoint and where it came from. */
-    record Loaded(String location, Checkpoint checkpoint, EncDiffModel model) {
+    /** A loaded checkpoint, its trained model, and where it came from. */
+    record Loaded(String location, Checkpoint checkpoint, TrainedModel model) {
+        /** The model's decoder, or the error naming what it lacks. */
+        Decoding decoding() {
+            return model.decoding().orElseThrow(() -> model.lacks("decoder"));
+        }
     }
 
     static Loaded load(String location, Configuration conf) {
@@ -49,7 +55,7 @@ final class Inference {
             try (InputStream in = fs.open(file)) {
                 c = Checkpoint.read(in, file.toString());
             }
-            return new Loaded(file.toString(), c, EncDiffModel.fromCheckpoint(c, file.toString()));
+            return new Loaded(file.toString(), c, Families.load(c, file.toString()));
         } catch (IOException e) {
             throw new UncheckedIOException("--checkpoint " + location + ": " + e.getMessage(), e);
         }

@@ -1,7 +1,7 @@
 package org.factorlab.inference;
 
 import org.factorlab.diffusion.DdimConfig;
-import org.factorlab.encdiff.EncDiffModel;
+import org.factorlab.model.Decoding;
 import picocli.CommandLine.Option;
 
 /** The options every picture-making command shares. */
@@ -19,7 +19,7 @@ public final class InferenceOptions {
     @Option(names = "--offset", defaultValue = "0", description = "First row of --data to use (default ${DEFAULT-VALUE}).")
     long offset;
 
-    @Option(names = "--steps", defaultValue = "50", description = "DDIM steps (default ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", defaultValue = "50", description = "DDIM steps of diffusion decoders (default ${DEFAULT-VALUE}).")
     int steps;
 
     @Option(names = "--eta", defaultValue = "0", description = "DDIM eta: 0 deterministic, 1 DDPM-like (default ${DEFAULT-VALUE}).")
@@ -30,13 +30,22 @@ public final class InferenceOptions {
 
     @Option(names = "--start", defaultValue = "NOISE",
             description = "Where decoding starts: NOISE (seeded Gaussian x_T) or INVERTED (the DDIM-inverted x_T of the image) (default ${DEFAULT-VALUE}).")
-    EncDiffModel.Start start;
+    Decoding.Start start;
 
     @Option(names = "--scale", defaultValue = "0", description = "Pixel scale of the grid's cells; 0 picks one for ~96 px cells.")
     int scale;
 
     DdimConfig ddim() {
         return DdimConfig.of(steps, eta);
+    }
+
+    /** The decoding options with --start. */
+    Decoding.Options decode() {
+        return decode(start);
+    }
+
+    Decoding.Options decode(Decoding.Start from) {
+        return new Decoding.Options(ddim(), from, seed);
     }
 
     int cellScale(int imageSize) {

@@ -7,7 +7,10 @@ import org.apache.hadoop.conf.Configuration;
 import org.factorlab.cli.CliCommand;
 import org.factorlab.encdiff.ConditioningGap;
 import org.factorlab.encdiff.EncDiffModel;
-import org.factorlab.encdiff.EncDiffModel.Start;
+import org.factorlab.model.Decoding;
+import org.factorlab.model.Decoding.Start;
+import java.util.ArrayList;
+import java.util.List;
 import org.factorlab.viz.ImageGrid;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import picocli.CommandLine.Command;
@@ -35,22 +38,35 @@ public final class ReconstructCommand implements CliCommand, Callable<Integer> {
     public Integer call() {
         Configuration conf = new Configuration();
         Inference.Loaded loaded = Inference.load(o.checkpoint, conf);
-        EncDiffModel m = loaded.model();
+        Decoding m = loaded.decoding();
+        if (gapTimesteps != null && !(loaded.model() instanceof EncDiffModel))
+            throw loaded.model().lacks("token conditioning to measure (--conditioning-gap is for encdiff)");
         INDArray x = Inference.images(o.data, o.offset, n, conf);
-        INDArray fromNoise = m.reconstruct(x, o.ddim(), Start.NOISE, o.seed);
-        INDArray fromInverted = m.reconstruct(x, o.ddim(), Start.INVERTED, o.seed);
-        ImageGrid g = new ImageGrid(3, n, o.cellScale(m.config().model().imageSize()));
-        g.rowLabel(0, "input").rowLabel(1, "from noise").rowLabel(2, "from inverted x_T");
-        for (int i = 0; i < n; i++) {
-            g.set(0, i, Inference.image(x, i)).set(1, i, Inference.image(fromNoise, i)).set(2, i, Inference.image(fromInverted, i));
-            g.colLabel(i, "#" + (o.offset + i));
+        List<String> labels = new ArrayList<>(List.of("input"));
+        List<INDArray> rows = new ArrayList<>(List.of(x));
+        if (m.reverseDiffusion()) {
+            labels.addAll(List.of("from noise", "from inverted x_T"));
+            rows.add(m.reconstruct(x, o.decode(Start.NOISE)));
+            rows.add(m.reconstruct(x, o.decode(Start.INVERTED)));
+        } else {
+            labels.add("reconstructed");
+            rows.add(m.reconstruct(x, o.decode()));
         }
+        ImageGrid g = new ImageGrid(rows.size(), n, o.cellScale(loaded.model().imageSize()));
+        for (int r = 0; r < rows.size(); r++) {
+            g.rowLabel(r, labels.get(r));
+            for (int i = 0; i < n; i++) g.set(r, i, Inference.image(rows.get(r), i));
+        }
+        for (int i = 0; i < n; i++) g.colLabel(i, "#" + (o.offset + i));
         Path out = Inference.write(g, o.output);
-        System.out.printf("checkpoint %s, %d DDIM steps, eta %s, seed %d%n", loaded.location(), o.steps, o.eta, o.seed);
-        System.out.printf("mean |x - x^|: from noise %.4f, from inverted x_T %.4f%n",
-                fromNoise.sub(x).ameanNumber().doubleValue(), fromInverted.sub(x).ameanNumber().doubleValue());
+        System.out.printf("checkpoint %s (%s)%s%n", loaded.location(), loaded.model().family(),
+                m.reverseDiffusion() ? String.format(", %d DDIM steps, eta %s, seed %d", o.steps, o.eta, o.seed) : "");
+        StringBuilder err = new StringBuilder("mean |x - x^|:");
+        for (int r = 1; r < rows.size(); r++)
+            err.append(String.format(Locale.ROOT, "%s %s %.4f", r > 1 ? "," : "", labels.get(r), rows.get(r).sub(x).ameanNumber().doubleValue()));
+        System.out.println(err);
         System.out.println(out);
-        if (gapTimesteps != null) conditioningGap(m, x, out);
+        if (gapTimesteps != null) conditioningGap((EncDiffModel) loaded.model(), x, out);
         return 0;
     }
 

@@ -8,7 +8,7 @@ import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import org.factorlab.cli.CliCommand;
 import org.factorlab.data.Batch;
-import org.factorlab.encdiff.EncDiffModel;
+import org.factorlab.model.Decoding;
 import org.factorlab.encdiff.SwapFactorChanges;
 import org.factorlab.viz.ImageGrid;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -38,21 +38,21 @@ public final class SwapCommand implements CliCommand, Callable<Integer> {
     public Integer call() {
         Configuration conf = new Configuration();
         Inference.Loaded loaded = Inference.load(o.checkpoint, conf);
-        EncDiffModel m = loaded.model();
+        Decoding m = loaded.decoding();
         Batch b = Inference.batch(o.data, o.offset, 2 * n, conf);
         INDArray x = b.images();
         INDArray src = x.get(NDArrayIndex.interval(0, n)).dup(), tgt = x.get(NDArrayIndex.interval(n, 2 * n)).dup();
-        INDArray swapped = m.swap(src, tgt, o.ddim(), o.start, o.seed);
+        INDArray swapped = m.swap(src, tgt, o.decode());
         int k = (int) swapped.size(0);
-        INDArray rec = m.reconstruct(tgt, o.ddim(), o.start, o.seed);
-        ImageGrid g = new ImageGrid(k + 3, n, o.cellScale(m.config().model().imageSize()));
+        INDArray rec = m.reconstruct(tgt, o.decode());
+        ImageGrid g = new ImageGrid(k + 3, n, o.cellScale(loaded.model().imageSize()));
         g.rowLabel(0, "source").rowLabel(1, "target").rowLabel(2, "target decoded");
         for (int i = 0; i < n; i++) {
             g.set(0, i, Inference.image(src, i)).set(1, i, Inference.image(tgt, i)).set(2, i, Inference.image(rec, i));
             g.colLabel(i, "pair " + i);
             for (int c = 0; c < k; c++) g.set(3 + c, i, swapped.get(NDArrayIndex.point(c), NDArrayIndex.point(i)));
         }
-        for (int c = 0; c < k; c++) g.rowLabel(3 + c, "token " + c);
+        for (int c = 0; c < k; c++) g.rowLabel(3 + c, m.unitName() + " " + c);
         Path out = Inference.write(g, o.output);
         System.out.printf("checkpoint %s, %d pairs x %d tokens, %d DDIM steps, eta %s, start %s, seed %d%n",
                 loaded.location(), n, k, o.steps, o.eta, o.start, o.seed);

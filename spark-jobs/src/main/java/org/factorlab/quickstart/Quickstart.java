@@ -13,7 +13,9 @@ import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.factorlab.encdiff.EncDiffProvider;
+import org.factorlab.encdiff.EncDiffFamily;
+import org.factorlab.model.Families;
+import org.factorlab.train.TrainSettings;
 import org.factorlab.evaluate.EvaluationReport;
 import org.factorlab.evaluate.EvaluationRun;
 import org.factorlab.evaluate.EvaluationStage;
@@ -111,10 +113,14 @@ public final class Quickstart {
             double trainBudget = Math.max(1, left - TRAIN_STARTUP_SECONDS - Math.min(RESERVE_SECONDS, 0.3 * o.budgetSeconds()));
             step(2, String.format(Locale.ROOT, "train EncDiff on Spark local[*], %d workers, parameter averaging every %d steps, "
                     + "batch %d per worker, for at most %.0f s", o.workers(), o.averagingFrequency(), o.batchSizePerWorker(), trainBudget), t0);
-            TrainJobParams params = TrainJobParams.builder().model(EncDiffProvider.NAME).config(o.configName(), o.configText())
+            var family = Families.get(EncDiffFamily.NAME);
+            String effective = family.effectiveConfig(o.configText(), List.of("train.seed=" + o.seed()), o.configName());
+            TrainSettings ts = family.trainSettings(effective);
+            TrainJobParams params = TrainJobParams.builder().model(EncDiffFamily.NAME).config(o.configName(), effective)
                     .data(dataUri).runDir(runUri).master("local[*]").workers(o.workers())
                     .averagingFrequency(o.averagingFrequency()).batchSizePerWorker(o.batchSizePerWorker()).rounds(o.rounds())
-                    .checkpointEvery(10).keepCheckpoints(2).emaDecay(0.95).seed(o.seed()).maxWallSeconds(trainBudget)
+                    .checkpointEvery(10).keepCheckpoints(2).emaDecay(ts.emaDecay()).emaWarmup(ts.emaWarmup()).seed(ts.seed())
+                    .maxWallSeconds(trainBudget)
                     .sparkConf("spark.ui.enabled", "false").build();
             TrainResult trained = TrainJob.run(params);
             long t2 = System.nanoTime();

@@ -86,6 +86,11 @@ public final class FactorlabKryoRegistrator implements KryoRegistrator {
             writeArrays(kryo, out, s.params);
             writeArrays(kryo, out, s.updater);
             out.writeDouble(s.lossSum);
+            out.writeInt(s.termSums.size());
+            for (var e : s.termSums.entrySet()) {
+                out.writeString(e.getKey());
+                out.writeDouble(e.getValue());
+            }
             out.writeLong(s.steps);
             out.writeLong(s.images);
             out.writeLong(s.maxTrainNanos);
@@ -110,6 +115,8 @@ public final class FactorlabKryoRegistrator implements KryoRegistrator {
             s.params = readArrays(kryo, in);
             s.updater = readArrays(kryo, in);
             s.lossSum = in.readDouble();
+            int terms = in.readInt();
+            for (int i = 0; i < terms; i++) s.termSums.put(in.readString(), in.readDouble());
             s.steps = in.readLong();
             s.images = in.readLong();
             s.maxTrainNanos = in.readLong();

@@ -19,6 +19,8 @@ final class RoundSum implements java.io.Serializable {
     Map<String, INDArray> params;
     Map<String, INDArray> updater;
     double lossSum;
+    /** Summed named loss terms ({@code total} included), in the session's order. */
+    Map<String, Double> termSums = new LinkedHashMap<>();
     long steps;
     long images;
     /** Wall time of the slowest worker's training loop (its data waits included). */
@@ -35,7 +37,7 @@ final class RoundSum implements java.io.Serializable {
         return new RoundSum();
     }
 
-    static RoundSum ofWorker(int worker, TrainingState state, double lossSum, long steps, long images, long trainNanos,
+    static RoundSum ofWorker(int worker, TrainingState state, double lossSum, Map<String, Double> termSums, long steps, long images, long trainNanos,
                              long stepNanos, long dataWaitNanos, double gradNormSum, long gradNormCount, boolean created) {
         RoundSum s = new RoundSum();
         s.workers = 1;
@@ -43,6 +45,7 @@ final class RoundSum implements java.io.Serializable {
         s.params = new LinkedHashMap<>(state.parameters());
         s.updater = new LinkedHashMap<>(state.updaterState());
         s.lossSum = lossSum;
+        s.termSums = new LinkedHashMap<>(termSums);
         s.steps = steps;
         s.images = images;
         s.maxTrainNanos = trainNanos;
@@ -65,6 +68,7 @@ final class RoundSum implements java.io.Serializable {
         addInto(a.updater, b.updater, "updater state");
         a.workers += b.workers;
         a.lossSum += b.lossSum;
+        b.termSums.forEach((k, v) -> a.termSums.merge(k, v, Double::sum));
         a.steps += b.steps;
         a.images += b.images;
         a.maxTrainNanos = Math.max(a.maxTrainNanos, b.maxTrainNanos);
@@ -96,5 +100,12 @@ final class RoundSum implements java.io.Serializable {
 
     double meanLoss() {
         return lossSum / steps;
+    }
+
+    /** Each named loss term's mean over all workers and steps of the round. */
+    Map<String, Double> meanTerms() {
+        Map<String, Double> m = new LinkedHashMap<>();
+        termSums.forEach((k, v) -> m.put(k, v / steps));
+        return m;
     }
 }

@@ -7,7 +7,6 @@ import java.util.ArrayDeque;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.factorlab.train.Models;
 import org.factorlab.train.TrainingSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,7 +42,7 @@ final class SessionPool {
             ArrayDeque<TrainingSession> q = IDLE.get(key);
             if (q != null && !q.isEmpty()) return new Lease(key, q.pop(), false);
         }
-        TrainingSession s = Models.open(key.model(), configText, key.seed());
+        TrainingSession s = org.factorlab.model.Families.open(key.model(), configText, key.seed());
         LOG.info("built a {} session for this executor (device {})", key.model(), key.device());
         return new Lease(key, s, true);
     }

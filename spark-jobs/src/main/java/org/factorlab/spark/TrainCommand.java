@@ -4,7 +4,8 @@ import java.nio.file.Path;
 import org.apache.hadoop.conf.Configuration;
 import org.factorlab.cli.CliCommand;
 import org.factorlab.data.BatchSource;
-import org.factorlab.train.Models;
+import org.factorlab.model.Families;
+import org.factorlab.train.TrainSettings;
 import org.factorlab.train.Trainer;
 import org.factorlab.train.TrainingSession;
 import picocli.CommandLine.Command;
@@ -31,16 +32,11 @@ public final class TrainCommand implements CliCommand, Runnable {
     @Option(names = "--steps", defaultValue = "1000", description = "Single machine: total optimizer steps (default ${DEFAULT-VALUE}).")
     long steps;
 
-    @Option(names = "--batch-size", description = "Single machine: minibatch size (default: the config's train.batchSize, else 64).")
+    @Option(names = "--batch-size", description = "Single machine: minibatch size; sets train.batchSize (default: the config's).")
     Integer batchSize;
-
-    static final int DEFAULT_BATCH_SIZE = 64;
 
     @Option(names = "--log-every", defaultValue = "10", description = "Single machine: log every N steps (default ${DEFAULT-VALUE}).")
     int logEvery;
-
-    @Option(names = "--ema-warmup", description = "Single machine: LitEma's warm-up of the EMA decay.")
-    boolean emaWarmup;
 
     @Override
     public void run() {
@@ -59,18 +55,19 @@ public final class TrainCommand implements CliCommand, Runnable {
     Trainer.Result trainHere() {
         if (options.master != null || options.workers != 0)
             throw new IllegalArgumentException("--master/--workers apply to --spark training only");
+        if (options.batchSizePerWorker != null)
+            throw new IllegalArgumentException("--batch-size-per-worker applies to --spark training; use --batch-size");
         Configuration conf = new Configuration();
-        String configText = TrainOptions.readConfig(options.config, conf);
-        int batchSize = this.batchSize != null ? this.batchSize
-                : Models.provider(options.model).configuredBatchSize(configText).orElse(DEFAULT_BATCH_SIZE);
-        if (batchSize < 1) throw new IllegalArgumentException("--batch-size: must be >= 1, got " + batchSize);
+        TrainOptions.Resolved r = options.resolve(conf, batchSize);
+        TrainSettings t = r.train();
+        Path runDir = localDir(options.runDir);
         WorkerData data = DataSources.open(options.data, conf);
-        Trainer.Options t = new Trainer.Options(options.model, configText, options.seed, steps, logEvery,
-                options.checkpointEvery, options.keepCheckpoints, options.emaDecay, emaWarmup, localDir(options.runDir),
+        Trainer.Options opts = new Trainer.Options(options.model, r.configText(), t.seed(), steps, logEvery,
+                options.checkpointEvery, options.keepCheckpoints, t.emaDecay(), t.emaWarmup(), runDir,
                 data.manifestSha256(), options.maxWallSeconds);
-        try (TrainingSession session = Models.open(options.model, configText, options.seed);
-             BatchSource batches = data.open(0, 1, batchSize, options.seed)) {
-            return new Trainer(t, System.out).run(session, batches);
+        try (TrainingSession session = Families.open(options.model, r.configText(), t.seed());
+             BatchSource batches = data.open(0, 1, t.batchSize(), t.seed())) {
+            return new Trainer(opts, System.out).run(session, batches);
         }
     }
 

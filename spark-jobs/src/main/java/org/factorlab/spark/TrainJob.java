@@ -18,7 +18,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.factorlab.provenance.Provenance;
 import org.factorlab.train.Checkpoint;
-import org.factorlab.train.Models;
+import org.factorlab.model.Families;
 import org.factorlab.train.TrainingSession;
 import org.factorlab.train.TrainingState;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -147,7 +147,7 @@ public final class TrainJob {
             return fresh(p, prov);
         }
         if (p.resume()) LOG.info("--resume: {} holds no run yet; starting a new one", dir.root());
-        Provenance prov = Provenance.of(p.configText(), p.seed(), data.manifestSha256());
+        Provenance prov = Provenance.of(p.model(), p.configText(), p.seed(), data.manifestSha256());
         dir.writeText(RunDirectory.CONFIG, p.configText());
         dir.writeText(RunDirectory.PROVENANCE, toJson(prov));
         dir.writeText(RunDirectory.JOB, toJson(job)); // last: its presence marks the directory as a run
@@ -156,7 +156,7 @@ public final class TrainJob {
 
     private static Start fresh(TrainJobParams p, Provenance prov) {
         TrainingState s;
-        try (TrainingSession session = Models.open(p.model(), p.configText(), p.seed())) {
+        try (TrainingSession session = Families.open(p.model(), p.configText(), p.seed())) {
             s = session.state();
         }
         Map<String, INDArray> ema = new LinkedHashMap<>();
@@ -177,11 +177,12 @@ public final class TrainJob {
         m.put("batchSizePerWorker", p.batchSizePerWorker());
         m.put("seed", p.seed());
         m.put("emaDecay", p.emaDecay());
+        m.put("emaWarmup", p.emaWarmup());
         return m;
     }
 
     private static final List<String> MUST_MATCH = List.of("model", "configSha256", "dataManifestSha256", "workers",
-            "averagingFrequency", "batchSizePerWorker", "seed", "emaDecay");
+            "averagingFrequency", "batchSizePerWorker", "seed", "emaDecay", "emaWarmup");
 
     @SuppressWarnings("unchecked")
     private static void checkSameJob(RunDirectory dir, Map<String, Object> job) {
@@ -200,7 +201,6 @@ public final class TrainJob {
         Map<String, INDArray> ema = start.ema();
         List<RoundStats> history = start.history();
         String lastCheckpoint = start.lastCheckpoint();
-        double emaRoundDecay = Math.pow(p.emaDecay(), p.averagingFrequency());
         JavaRDD<Integer> slots = sc.parallelize(IntStream.range(0, workers).boxed().toList(), workers);
         double meanRoundSeconds = Double.NaN;
         String failTaskOnce = FaultInjection.failTaskOnce(p.sparkConf(), sc.getConf());
@@ -236,6 +236,7 @@ public final class TrainJob {
                                 + "stopped without writing this state. Last good checkpoint: %s",
                         r + 1, state.step() + 1, next.step(), loss, paramNorm, sum.workerLoss,
                         lastCheckpoint == null ? "none (no checkpoint was written before the divergence)" : lastCheckpoint));
+            double emaRoundDecay = org.factorlab.diffusion.Ema.decayOver(p.emaDecay(), p.emaWarmup(), state.step(), next.step());
             if (!ema.isEmpty())
                 for (var e : next.parameters().entrySet())
                     ema.get(e.getKey()).muli(emaRoundDecay).addi(e.getValue().mul(1 - emaRoundDecay));
@@ -243,12 +244,12 @@ public final class TrainJob {
             var stats = new RoundStats(r + 1, next.step(), loss, sum.images / roundSec, roundSec,
                     sum.stepNanos / 1e9 / sum.steps, Math.max(0, roundNanos - sum.maxTrainNanos) / 1e9,
                     sum.dataWaitNanos / 1e9 / sum.workers,
-                    sum.gradNormCount == 0 ? Double.NaN : sum.gradNormSum / sum.gradNormCount, paramNorm, updateNorm);
+                    sum.gradNormCount == 0 ? Double.NaN : sum.gradNormSum / sum.gradNormCount, paramNorm, updateNorm, terms(sum));
             history.add(stats);
             metrics.record(stats, sum.sessionsCreated, sum.images);
             meanRoundSeconds = Double.isNaN(meanRoundSeconds) ? roundSec : 0.7 * meanRoundSeconds + 0.3 * roundSec;
-            PROGRESS.info(String.format("round %d/%d | step %d | loss %.6g | %.1f images/s | round %.2f s (averaging %.1f%%) | ETA %s",
-                    r + 1, p.rounds(), next.step(), loss, stats.imagesPerSecond(), roundSec,
+            PROGRESS.info(String.format("round %d/%d | step %d | loss %.6g%s | %.1f images/s | round %.2f s (averaging %.1f%%) | ETA %s",
+                    r + 1, p.rounds(), next.step(), loss, termsText(stats.terms()), stats.imagesPerSecond(), roundSec,
                     100 * stats.averagingSeconds() / roundSec, eta(remainingSeconds(p, r + 1, meanRoundSeconds, loopStart))));
             dir.writeText(RunDirectory.HISTORY, RoundStats.toCsv(history));
             state = next;
@@ -283,6 +284,20 @@ public final class TrainJob {
         result.put("resumedFromRound", start.round());
         dir.writeText(RunDirectory.RESULT, toJson(result));
         return new TrainResult(dir.root().toString(), lastCheckpoint, lastRound, state, ema, history, start.round());
+    }
+
+    /** The round's named loss terms other than the total. */
+    private static Map<String, Double> terms(RoundSum sum) {
+        Map<String, Double> t = new LinkedHashMap<>(sum.meanTerms());
+        t.remove(org.factorlab.train.Losses.TOTAL);
+        return t;
+    }
+
+    private static String termsText(Map<String, Double> terms) {
+        if (terms.isEmpty()) return "";
+        StringBuilder sb = new StringBuilder(" (");
+        terms.forEach((k, v) -> sb.append(sb.length() > 2 ? ", " : "").append(k).append(' ').append(String.format("%.4g", v)));
+        return sb.append(')').toString();
     }
 
     private static void checkSerializer(SparkConf conf) {

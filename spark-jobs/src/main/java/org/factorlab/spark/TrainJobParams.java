@@ -8,8 +8,8 @@ import java.util.Objects;
  * Validated parameters of a {@link TrainJob}. Build with {@link #builder()}; every setter names its field in the
  * error it throws.
  *
- * @param model              model name as registered by a {@code ModelProvider} ("encdiff", "tiny", ...)
- * @param configText         the model's YAML config, passed verbatim to {@code Models.open}
+ * @param model              model family name as registered in {@code Families} ("encdiff", "tiny", ...)
+ * @param configText         the model's YAML config, the effective config (defaults, file and overrides merged), passed verbatim to {@code Families.open}
  * @param configName         where the config came from (file name), for messages and provenance
  * @param data               Hadoop FileSystem URI of the shards (or {@code toy:squares} for the toy dataset)
  * @param runDir             Hadoop FileSystem URI of the run directory
@@ -20,7 +20,9 @@ import java.util.Objects;
  * @param rounds             total averaging rounds of the run (a resumed run continues up to this number)
  * @param checkpointEvery    write a checkpoint every this many rounds (and after the last one)
  * @param keepCheckpoints    how many of the newest checkpoints to keep
- * @param emaDecay           EMA decay per optimizer step (applied as decay^averagingFrequency per round); 0 disables
+ * @param emaDecay           EMA decay per optimizer step (applied per round as the product of the round's per-step
+ *                           decays); 0 disables
+ * @param emaWarmup          LitEma's warm-up of the decay, {@code min(decay, (1 + n) / (10 + n))} at step n
  * @param seed               seed of the model's initialisation and of every worker's data order
  * @param resume             continue from the newest complete checkpoint in runDir
  * @param aggregationDepth   depth of Spark's treeAggregate
@@ -31,7 +33,7 @@ import java.util.Objects;
 public record TrainJobParams(String model, String configText, String configName, String data, String runDir,
                              String master, int workers, int averagingFrequency, int batchSizePerWorker, int rounds,
                              int checkpointEvery, int keepCheckpoints, double emaDecay, long seed, boolean resume,
-                             int aggregationDepth, Map<String, String> sparkConf, double maxWallSeconds) {
+                             int aggregationDepth, Map<String, String> sparkConf, double maxWallSeconds, boolean emaWarmup) {
     public TrainJobParams {
         require(model != null && !model.isBlank(), "model", "is required");
         require(configText != null && !configText.isBlank(), "config", "is required (the model's YAML text)");
@@ -66,6 +68,7 @@ public record TrainJobParams(String model, String configText, String configName,
         b.batchSizePerWorker = batchSizePerWorker; b.rounds = rounds; b.checkpointEvery = checkpointEvery;
         b.keepCheckpoints = keepCheckpoints; b.emaDecay = emaDecay; b.seed = seed; b.resume = resume;
         b.aggregationDepth = aggregationDepth; b.sparkConf.putAll(sparkConf); b.maxWallSeconds = maxWallSeconds;
+        b.emaWarmup = emaWarmup;
         return b;
     }
 
@@ -89,6 +92,7 @@ public record TrainJobParams(String model, String configText, String configName,
         private int aggregationDepth = 2;
         private final Map<String, String> sparkConf = new LinkedHashMap<>();
         private double maxWallSeconds;
+        private boolean emaWarmup;
 
         private Builder() {
         }
@@ -109,12 +113,13 @@ public record TrainJobParams(String model, String configText, String configName,
         public Builder resume(boolean v) { resume = v; return this; }
         public Builder aggregationDepth(int v) { aggregationDepth = v; return this; }
         public Builder maxWallSeconds(double v) { maxWallSeconds = v; return this; }
+        public Builder emaWarmup(boolean v) { emaWarmup = v; return this; }
         public Builder sparkConf(String key, String value) { sparkConf.put(Objects.requireNonNull(key), Objects.requireNonNull(value)); return this; }
 
         public TrainJobParams build() {
             return new TrainJobParams(model, configText, configName, data, runDir, master, workers, averagingFrequency,
                     batchSizePerWorker, rounds, checkpointEvery, keepCheckpoints, emaDecay, seed, resume,
-                    aggregationDepth, sparkConf, maxWallSeconds);
+                    aggregationDepth, sparkConf, maxWallSeconds, emaWarmup);
         }
     }
 }

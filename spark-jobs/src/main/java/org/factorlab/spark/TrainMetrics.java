@@ -37,6 +37,7 @@ public final class TrainMetrics implements AutoCloseable {
     private final Timer checkpointTime = registry.timer(CHECKPOINT_TIME);
     private final com.codahale.metrics.Counter sessionsCreated = registry.counter(SESSIONS_CREATED);
     private volatile double loss = Double.NaN;
+    private final java.util.Map<String, Double> terms = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile double imagesPerSecond = Double.NaN;
     private volatile double gradientNorm = Double.NaN;
     private volatile double parameterNorm = Double.NaN;
@@ -66,6 +67,14 @@ public final class TrainMetrics implements AutoCloseable {
     }
 
     void record(RoundStats s, int sessions, long images) {
+        for (var e : s.terms().entrySet()) {
+            // one gauge per named loss term, registered the first time it is reported: loss.recon, loss.kl, ...
+            if (!terms.containsKey(e.getKey())) {
+                String name = e.getKey();
+                registry.register(LOSS + "." + name, (Gauge<Double>) () -> terms.getOrDefault(name, Double.NaN));
+            }
+            terms.put(e.getKey(), e.getValue());
+        }
         round = s.round();
         loss = s.loss();
         imagesPerSecond = s.imagesPerSecond();

@@ -8,11 +8,14 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.factorlab.model.Families;
+import org.factorlab.model.ModelFamily;
+import org.factorlab.train.TrainSettings;
 import picocli.CommandLine.Option;
 
 /** The options of {@code factorlab train --spark} and of {@link TrainJob}'s spark-submit main class. */
 public final class TrainOptions {
-    @Option(names = "--model", required = true, description = "Model name (encdiff, tiny, ...).")
+    @Option(names = "--model", required = true, description = "Model family (encdiff, betavae, betatcvae, factorvae, ivae, tiny, ...).")
     String model;
 
     @Option(names = "--config", required = true, description = "Model config YAML: a local path or Hadoop FileSystem URI.")
@@ -33,8 +36,8 @@ public final class TrainOptions {
     @Option(names = "--averaging-frequency", defaultValue = "5", description = "Minibatches per worker between averagings (default ${DEFAULT-VALUE}).")
     int averagingFrequency;
 
-    @Option(names = "--batch-size-per-worker", defaultValue = "16", description = "Minibatch size on each worker (default ${DEFAULT-VALUE}).")
-    int batchSizePerWorker;
+    @Option(names = "--batch-size-per-worker", description = "Minibatch size on each worker (default: the config's train.batchSize).")
+    Integer batchSizePerWorker;
 
     @Option(names = "--rounds", defaultValue = "100", description = "Averaging rounds in total (default ${DEFAULT-VALUE}).")
     int rounds;
@@ -45,11 +48,18 @@ public final class TrainOptions {
     @Option(names = "--keep-checkpoints", defaultValue = "3", description = "Newest checkpoints kept (default ${DEFAULT-VALUE}).")
     int keepCheckpoints;
 
-    @Option(names = "--ema-decay", defaultValue = "0.999", description = "EMA decay per step; 0 disables (default ${DEFAULT-VALUE}).")
-    double emaDecay;
+    @Option(names = "--ema-decay", description = "EMA decay per step, 0 disables: sets train.emaDecay (default: the config's).")
+    Double emaDecay;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Seed of initialisation and data order (default ${DEFAULT-VALUE}).")
-    long seed;
+    @Option(names = "--ema-warmup", description = "LitEma's warm-up of the EMA decay: sets train.emaWarmup to true (default: the config's).")
+    boolean emaWarmup;
+
+    @Option(names = "--seed", description = "Seed of initialisation and data order: sets train.seed (default: the config's, 0 in every shipped config).")
+    Long seed;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+            description = "Override one config key, e.g. --set model.beta=4 --set train.seed=1 (repeatable). Unknown keys and bad values are errors.")
+    java.util.List<String> sets = new java.util.ArrayList<>();
 
     @Option(names = "--resume", description = "Continue from the newest complete checkpoint in --run-dir.")
     boolean resume;
@@ -63,12 +73,36 @@ public final class TrainOptions {
     @Option(names = "--conf", description = "Extra Spark setting KEY=VALUE for a context this command creates (repeatable).")
     Map<String, String> conf = new LinkedHashMap<>();
 
-    /** The validated job parameters; the config file is read through Hadoop (so hdfs:// works in cluster mode). */
+    /** The effective config and its train section, after the file, the flags and the {@code --set} overrides. */
+    public record Resolved(String configText, TrainSettings train) {
+    }
+
+    /**
+     * Reads the config file (through Hadoop, so hdfs:// works in cluster mode) and applies, in order, the flags that
+     * stand for config keys ({@code --seed}, {@code --ema-decay}, {@code --ema-warmup}, and {@code batchSizeKey}'s
+     * value where given) and then every {@code --set}.
+     */
+    Resolved resolve(Configuration hadoopConf, Integer batchSize) {
+        ModelFamily family = Families.get(model);
+        java.util.List<String> overrides = new java.util.ArrayList<>();
+        if (seed != null) overrides.add("train.seed=" + seed);
+        if (emaDecay != null) overrides.add("train.emaDecay=" + emaDecay);
+        if (emaWarmup) overrides.add("train.emaWarmup=true");
+        if (batchSize != null) overrides.add("train.batchSize=" + batchSize);
+        overrides.addAll(sets);
+        String effective = family.effectiveConfig(readConfig(config, hadoopConf), overrides, config);
+        return new Resolved(effective, family.trainSettings(effective));
+    }
+
+    /** The validated job parameters of {@code --spark} training. */
     public TrainJobParams toParams(Configuration hadoopConf) {
-        var b = TrainJobParams.builder().model(model).config(config, readConfig(config, hadoopConf)).data(data)
+        Resolved r = resolve(hadoopConf, null);
+        TrainSettings t = r.train();
+        var b = TrainJobParams.builder().model(model).config(config, r.configText()).data(data)
                 .runDir(runDir).master(master).workers(workers).averagingFrequency(averagingFrequency)
-                .batchSizePerWorker(batchSizePerWorker).rounds(rounds).checkpointEvery(checkpointEvery)
-                .keepCheckpoints(keepCheckpoints).emaDecay(emaDecay).seed(seed).resume(resume)
+                .batchSizePerWorker(batchSizePerWorker != null ? batchSizePerWorker : t.batchSize()).rounds(rounds)
+                .checkpointEvery(checkpointEvery).keepCheckpoints(keepCheckpoints).emaDecay(t.emaDecay())
+                .emaWarmup(t.emaWarmup()).seed(t.seed()).resume(resume)
                 .aggregationDepth(aggregationDepth).maxWallSeconds(maxWallSeconds);
         conf.forEach(b::sparkConf);
         return b.build();

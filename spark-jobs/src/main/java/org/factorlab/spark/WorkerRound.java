@@ -81,6 +81,7 @@ final class WorkerRound implements Function2<Integer, Iterator<Integer>, Iterato
         session.load(in.state());
         long start = System.nanoTime(), stepNanos = 0, waitNanos = 0, images = 0;
         double lossSum = 0, gradSum = 0;
+        java.util.Map<String, Double> termSums = new java.util.LinkedHashMap<>();
         long gradCount = 0;
         try (BatchSource source = data.open(worker, workers, batchSize, dataSeed(seed, in.round(), worker))) {
             for (int i = 0; i < averagingFrequency; i++) {
@@ -88,17 +89,18 @@ final class WorkerRound implements Function2<Integer, Iterator<Integer>, Iterato
                 long t0 = System.nanoTime();
                 Batch batch = source.next();
                 long t1 = System.nanoTime();
-                double loss = session.step(batch);
+                org.factorlab.train.Losses losses = session.step(batch);
                 stepNanos += System.nanoTime() - t1;
                 waitNanos += t1 - t0;
-                lossSum += loss;
+                lossSum += losses.total();
+                for (var e : losses.values().entrySet()) termSums.merge(e.getKey(), e.getValue(), Double::sum);
                 images += batch.size();
                 double g = session.lastGradientNorm();
                 if (Double.isFinite(g)) { gradSum += g; gradCount++; }
             }
         }
         TrainingState out = session.state();
-        return RoundSum.ofWorker(worker, out, lossSum, averagingFrequency, images, System.nanoTime() - start,
+        return RoundSum.ofWorker(worker, out, lossSum, termSums, averagingFrequency, images, System.nanoTime() - start,
                 stepNanos, waitNanos, gradSum, gradCount, created);
     }
 }

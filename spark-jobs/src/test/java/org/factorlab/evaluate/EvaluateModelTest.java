@@ -17,13 +17,13 @@ import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
 import org.factorlab.encdiff.EncDiffEncoder;
 import org.factorlab.metrics.CodesAndFactors;
-import org.factorlab.model.Encoders;
+import org.factorlab.model.Families;
 import org.factorlab.provenance.Provenance;
 import org.factorlab.render.RenderCommand;
 import org.factorlab.shards.ShardDataset;
 import org.factorlab.spark.RunDirectory;
 import org.factorlab.train.Checkpoint;
-import org.factorlab.train.Models;
+import org.factorlab.model.Families;
 import org.factorlab.train.TrainingSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,7 +62,7 @@ class EvaluateModelTest {
     static Path run(String name, long seed) throws Exception {
         Path dir = tmp.resolve(name);
         ShardDataset ds = ShardDataset.open(URI.create(data), new Configuration());
-        try (TrainingSession s = Models.open("encdiff", YAML, seed)) {
+        try (TrainingSession s = Families.open("encdiff", YAML, seed)) {
             var ckpt = new Checkpoint("encdiff", s.state(), Map.of(), Provenance.of(YAML, seed, ds.manifestSha256()));
             new RunDirectory(dir.toUri().toString(), new Configuration()).writeCheckpoint(3, ckpt);
         }
@@ -98,7 +98,7 @@ class EvaluateModelTest {
         assertEquals(ROWS, got.numPoints());
         assertEquals(4, got.codeDim());
         Checkpoint c = new RunDirectory(runDir.toUri().toString(), new Configuration()).newestReadable().orElseThrow().checkpoint();
-        var enc = (EncDiffEncoder) Encoders.open(c, "test");
+        var enc = (EncDiffEncoder) Families.encoder(c, "test");
         var expected = new TreeMap<Long, float[]>();
         var factors = new TreeMap<Long, int[]>();
         for (Iterator<ShardDataset.IndexedBatch> it = ds.scan(ds.all(), ROWS); it.hasNext(); ) {

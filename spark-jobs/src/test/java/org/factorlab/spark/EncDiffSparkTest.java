@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.factorlab.data.BatchSource;
-import org.factorlab.train.Models;
+import org.factorlab.model.Families;
 import org.factorlab.train.TrainingSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,7 +45,7 @@ class EncDiffSparkTest {
             spark = TrainJob.run(sc, p);
         }
         WorkerData data = DataSources.open(p.data(), new Configuration());
-        try (TrainingSession single = Models.open(p.model(), p.configText(), p.seed())) {
+        try (TrainingSession single = Families.open(p.model(), p.configText(), p.seed())) {
             for (int r = 0; r < p.rounds(); r++)
                 try (BatchSource src = data.open(0, 1, p.batchSizePerWorker(), WorkerRound.dataSeed(p.seed(), r, 0))) {
                     for (int i = 0; i < p.averagingFrequency(); i++) single.step(src.next());

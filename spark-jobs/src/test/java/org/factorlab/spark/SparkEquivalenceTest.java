@@ -10,7 +10,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.factorlab.data.Batch;
 import org.factorlab.data.BatchSource;
 import org.factorlab.spark.toy.TinyModel;
-import org.factorlab.train.Models;
+import org.factorlab.model.Families;
 import org.factorlab.train.TrainingSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,7 +35,7 @@ class SparkEquivalenceTest {
             spark = TrainJob.run(sc, p);
         }
         WorkerData data = DataSources.open(p.data(), new Configuration());
-        try (TrainingSession single = Models.open(p.model(), p.configText(), p.seed())) {
+        try (TrainingSession single = Families.open(p.model(), p.configText(), p.seed())) {
             for (int r = 0; r < p.rounds(); r++) {
                 try (BatchSource src = data.open(0, 1, p.batchSizePerWorker(), WorkerRound.dataSeed(p.seed(), r, 0))) {
                     for (int i = 0; i < p.averagingFrequency(); i++) single.step(src.next());
@@ -58,7 +58,7 @@ class SparkEquivalenceTest {
             spark = TrainJob.run(sc, p);
         }
         WorkerData data = DataSources.open(p.data(), new Configuration());
-        try (TrainingSession single = Models.open(p.model(), p.configText(), p.seed())) {
+        try (TrainingSession single = Families.open(p.model(), p.configText(), p.seed())) {
             for (int r = 0; r < p.rounds(); r++) {
                 Batch a, b;
                 try (BatchSource s0 = data.open(0, 2, p.batchSizePerWorker(), WorkerRound.dataSeed(p.seed(), r, 0));
@@ -73,7 +73,7 @@ class SparkEquivalenceTest {
             }
             double diff = SparkTests.maxAbsDiff(single.state().parameters(), spark.state().parameters());
             double moved = SparkTests.maxAbsDiff(single.state().parameters(),
-                    Models.open(TinyModel.NAME, p.configText(), p.seed()).state().parameters());
+                    Families.open(TinyModel.NAME, p.configText(), p.seed()).state().parameters());
             assertTrue(diff <= 1e-6, "max |spark - single| = " + diff);
             assertTrue(moved > 1e-3, "training moved the parameters by " + moved);
         }

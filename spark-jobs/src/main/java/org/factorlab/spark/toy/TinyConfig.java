@@ -1,11 +1,9 @@
 package org.factorlab.spark.toy;
 
+import org.factorlab.config.ConfigTree;
+import org.factorlab.train.TrainSettings;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.util.Locale;
 
 /**
@@ -22,9 +20,7 @@ import java.util.Locale;
 public record TinyConfig(@JsonProperty("image") Image image, @JsonProperty("hidden") int hidden,
                          @JsonProperty("optimizer") Optimizer optimizer, @JsonProperty("learningRate") double learningRate,
                          @JsonProperty("beta1") Double beta1, @JsonProperty("beta2") Double beta2,
-                         @JsonProperty("epsilon") Double epsilon) {
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+                         @JsonProperty("epsilon") Double epsilon, @JsonProperty("train") TrainSettings train) {
 
     public enum Optimizer {
         SGD, ADAM;
@@ -60,16 +56,19 @@ public record TinyConfig(@JsonProperty("image") Image image, @JsonProperty("hidd
         if (beta1 < 0 || beta1 >= 1) throw new IllegalArgumentException("beta1: must be in [0, 1), got " + beta1);
         if (beta2 < 0 || beta2 >= 1) throw new IllegalArgumentException("beta2: must be in [0, 1), got " + beta2);
         if (!(epsilon > 0)) throw new IllegalArgumentException("epsilon: must be > 0, got " + epsilon);
+        if (train == null) train = new TrainSettings(16, 0.999, false, 0);
+    }
+
+    /** The defaults every config is merged over ({@code tiny-defaults.yaml}). */
+    public static String defaultsText() {
+        return ConfigTree.resource(TinyConfig.class, "tiny-defaults.yaml");
     }
 
     public static TinyConfig parse(String yamlText) {
-        try {
-            TinyConfig c = YAML.readValue(yamlText, TinyConfig.class);
-            if (c == null) throw new IllegalArgumentException("tiny model config is empty");
-            return c;
-        } catch (JsonProcessingException e) {
-            Throwable cause = e.getCause() instanceof IllegalArgumentException iae ? iae : e;
-            throw new IllegalArgumentException("tiny model config: " + cause.getMessage(), e);
-        }
+        return parse(yamlText, "tiny model config");
+    }
+
+    public static TinyConfig parse(String yamlText, String source) {
+        return ConfigTree.bind(ConfigTree.merge(defaultsText(), yamlText, java.util.List.of(), source), TinyConfig.class, source);
     }
 }

@@ -6,7 +6,12 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.factorlab.data.Batch;
 import org.factorlab.nn.CompiledGraph;
-import org.factorlab.train.ModelProvider;
+import org.factorlab.model.Decoding;
+import org.factorlab.model.ModelFamily;
+import org.factorlab.model.RepresentationEncoder;
+import org.factorlab.model.TrainedModel;
+import org.factorlab.train.Checkpoint;
+import org.factorlab.train.Losses;
 import org.factorlab.train.TrainingSession;
 import org.factorlab.train.TrainingState;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -22,7 +27,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * own SGD or Adam update on INDArrays. Training is a pure function of (config, seed, data), which is what the
  * equivalence tests of parameter averaging need.
  */
-public final class TinyModel implements ModelProvider {
+public final class TinyModel implements ModelFamily {
     public static final String NAME = "tiny";
     public static final String INPUT = "x";
     public static final String W1 = "w1";
@@ -36,13 +41,112 @@ public final class TinyModel implements ModelProvider {
     public static final String ADAM_V = "/v";
 
     @Override
-    public String modelName() {
+    public String name() {
         return NAME;
+    }
+
+    @Override
+    public String summary() {
+        return "a toy one-hidden-layer tanh autoencoder that exercises training, Spark and checkpoints in seconds";
+    }
+
+    @Override
+    public String defaultsYaml() {
+        return TinyConfig.defaultsText();
+    }
+
+    @Override
+    public TinyConfig parse(String configText, String source) {
+        return TinyConfig.parse(configText, source);
     }
 
     @Override
     public TrainingSession open(String configText, long seed) {
         return new Session(TinyConfig.parse(configText), seed);
+    }
+
+    @Override
+    public TrainedModel load(Checkpoint checkpoint, String nameForErrors) {
+        if (!NAME.equals(checkpoint.model()))
+            throw new IllegalArgumentException(nameForErrors + ": a '" + checkpoint.model() + "' checkpoint, not " + NAME);
+        return new Trained(TinyConfig.parse(checkpoint.provenance().configText(), nameForErrors + " [config.yaml]"),
+                checkpoint.inferenceParameters(), nameForErrors);
+    }
+
+    /** The trained toy: code = tanh(x W1 + b1), decoded as h W2 + b2; each hidden unit is a swappable unit. */
+    static final class Trained implements TrainedModel, Decoding, RepresentationEncoder {
+        private final TinyConfig config;
+        private final Map<String, INDArray> p = new LinkedHashMap<>();
+
+        Trained(TinyConfig config, Map<String, INDArray> params, String nameForErrors) {
+            this.config = config;
+            for (String k : PARAMS) {
+                INDArray a = params.get(k);
+                if (a == null) throw new IllegalArgumentException(nameForErrors + ": tiny checkpoint has no parameter '" + k + "'");
+                p.put(k, a.castTo(DataType.FLOAT));
+            }
+        }
+
+        @Override
+        public String family() {
+            return NAME;
+        }
+
+        @Override
+        public RepresentationEncoder encoder() {
+            return this;
+        }
+
+        @Override
+        public int imageSize() {
+            return config.image().height();
+        }
+
+        @Override
+        public java.util.Optional<Decoding> decoding() {
+            return java.util.Optional.of(this);
+        }
+
+        @Override
+        public INDArray encode(INDArray images) {
+            INDArray x = images.castTo(DataType.FLOAT).reshape('c', images.size(0), config.image().pixels());
+            return Transforms.tanh(x.mmul(p.get(W1)).addiRowVector(p.get(B1)), false);
+        }
+
+        @Override
+        public int codeDim() {
+            return config.hidden();
+        }
+
+        INDArray decode(INDArray codes) {
+            var im = config.image();
+            return codes.castTo(DataType.FLOAT).mmul(p.get(W2)).addiRowVector(p.get(B2)).reshape('c', codes.size(0), im.channels(), im.height(), im.width());
+        }
+
+        @Override
+        public int units() {
+            return config.hidden();
+        }
+
+        @Override
+        public String unitName() {
+            return "h";
+        }
+
+        @Override
+        public INDArray reconstruct(INDArray images, Options o) {
+            return decode(encode(images));
+        }
+
+        @Override
+        public INDArray swap(INDArray sources, INDArray targets, Options o) {
+            return Decoding.swapUnits(encode(sources), encode(targets), 1, this::decode);
+        }
+
+        @Override
+        public INDArray traverse(INDArray image, int dim, double[] values, Options o) {
+            return decode(Decoding.traversedCodes(encode(image), dim, values));
+        }
     }
 
     static final class Session implements TrainingSession {
@@ -87,7 +191,12 @@ public final class TinyModel implements ModelProvider {
         }
 
         @Override
-        public double step(Batch batch) {
+        public List<String> lossNames() {
+            return List.of(Losses.TOTAL);
+        }
+
+        @Override
+        public Losses step(Batch batch) {
             INDArray images = batch.images();
             long perImage = images.length() / images.size(0);
             if (perImage != pixels)
@@ -105,7 +214,7 @@ public final class TinyModel implements ModelProvider {
                 apply(p, sd.getArrForVarName(p), g);
             }
             lastGradNorm = Math.sqrt(sq);
-            return loss;
+            return Losses.ofTotal(loss);
         }
 
         private void apply(String name, INDArray param, INDArray grad) {
