@@ -2,6 +2,7 @@ package org.factorlab.model;
 
 import java.util.List;
 import org.factorlab.config.ConfigTree;
+import org.factorlab.data.DatasetSpec;
 import org.factorlab.train.Checkpoint;
 import org.factorlab.train.TrainSettings;
 import org.factorlab.train.TrainingSession;
@@ -47,6 +48,14 @@ public interface ModelFamily {
         String effective = ConfigTree.toYaml(ConfigTree.merge(defaultsYaml(), userText, overrides, source));
         parse(effective, source + (overrides.isEmpty() ? "" : " with --set " + String.join(" ", overrides)));
         return effective;
+    }
+
+    /**
+     * Completes an effective config from the training data (e.g. iVAE's u needs the factor names and sizes); the
+     * result is the effective config the run records. Errors name {@code source} and the key. Default: unchanged.
+     */
+    default String withData(String configText, DatasetSpec spec, String source) {
+        return configText;
     }
 
     /** A training session with initial parameters drawn from (config, seed). */

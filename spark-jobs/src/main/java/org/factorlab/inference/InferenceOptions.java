@@ -44,6 +44,11 @@ public final class InferenceOptions {
         return decode(start);
     }
 
+    /** ", 50 DDIM steps, eta 0, start NOISE, seed 0" for diffusion decoders; empty for direct ones. */
+    String describe(Decoding d) {
+        return d.reverseDiffusion() ? String.format(", %d DDIM steps, eta %s, start %s, seed %d", steps, eta, start, seed) : "";
+    }
+
     Decoding.Options decode(Decoding.Start from) {
         return new Decoding.Options(ddim(), from, seed);
     }

@@ -54,8 +54,7 @@ public final class SwapCommand implements CliCommand, Callable<Integer> {
         }
         for (int c = 0; c < k; c++) g.rowLabel(3 + c, m.unitName() + " " + c);
         Path out = Inference.write(g, o.output);
-        System.out.printf("checkpoint %s, %d pairs x %d tokens, %d DDIM steps, eta %s, start %s, seed %d%n",
-                loaded.location(), n, k, o.steps, o.eta, o.start, o.seed);
+        System.out.printf("checkpoint %s (%s), %d pairs x %d units%s%n", loaded.location(), loaded.model().family(), n, k, o.describe(m));
         System.out.println(out);
         if (factorChanges) factorChanges(swapped, rec, b, conf, out);
         return 0;

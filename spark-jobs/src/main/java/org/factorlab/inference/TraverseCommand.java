@@ -55,8 +55,8 @@ public final class TraverseCommand implements CliCommand, Callable<Integer> {
             System.out.printf(Locale.ROOT, "z%d done (%d/%d)%n", d, d + 1, dims);
         }
         Path out = Inference.write(g, o.output);
-        System.out.printf("checkpoint %s, %d code entries x %d values, %d DDIM steps, eta %s, start %s, seed %d%n",
-                loaded.location(), dims, values, o.steps, o.eta, o.start, o.seed);
+        System.out.printf("checkpoint %s (%s), %d code entries x %d values%s%n", loaded.location(), loaded.model().family(), dims, values,
+                o.describe(m));
         System.out.println(out);
         return 0;
     }

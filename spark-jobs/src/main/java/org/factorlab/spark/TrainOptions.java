@@ -91,6 +91,7 @@ public final class TrainOptions {
         if (batchSize != null) overrides.add("train.batchSize=" + batchSize);
         overrides.addAll(sets);
         String effective = family.effectiveConfig(readConfig(config, hadoopConf), overrides, config);
+        effective = family.withData(effective, DataSources.open(data, hadoopConf == null ? new Configuration() : hadoopConf).spec(), config);
         return new Resolved(effective, family.trainSettings(effective));
     }
 
