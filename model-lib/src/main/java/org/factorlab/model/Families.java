@@ -31,10 +31,24 @@ public final class Families {
         return get(name).open(configText, seed);
     }
 
-    /** The trained model of a checkpoint, whatever its family; {@code nameForErrors} (the file) prefixes errors. */
+    /** A training session with the parents its config names, read through {@code reader}. */
+    public static TrainingSession open(String name, String configText, long seed, Parents.Reader reader) {
+        ModelFamily f = get(name);
+        return f.open(configText, seed, Parents.load(f.parents(configText), reader));
+    }
+
+    /** The trained model of a checkpoint without parents, whatever its family; {@code nameForErrors} prefixes errors. */
     public static TrainedModel load(Checkpoint checkpoint, String nameForErrors) {
+        return load(checkpoint, nameForErrors, uri -> {
+            throw new java.io.IOException("no reader for parent checkpoints was given");
+        });
+    }
+
+    /** The trained model of a checkpoint, its parents read again through {@code reader} and checked against its lineage. */
+    public static TrainedModel load(Checkpoint checkpoint, String nameForErrors, Parents.Reader reader) {
         try {
-            return get(checkpoint.model()).load(checkpoint, nameForErrors);
+            Parents parents = Parents.ofLineage(checkpoint.provenance().parents(), reader);
+            return get(checkpoint.model()).load(checkpoint, parents, nameForErrors);
         } catch (IllegalArgumentException e) {
             if (e.getMessage() != null && e.getMessage().startsWith(nameForErrors)) throw e;
             throw new IllegalArgumentException(nameForErrors + ": " + e.getMessage(), e);

@@ -64,6 +64,26 @@ public interface ModelFamily {
     /** The trained model of one of this family's checkpoints (EMA parameters where present). */
     TrainedModel load(Checkpoint checkpoint, String nameForErrors);
 
+    /**
+     * The parent checkpoints an effective config names (e.g. {@code pretrained.checkpoint}), each with the family it
+     * must be of. Their parameters are frozen in the child. Default: none.
+     */
+    default List<ParentRef> parents(String configText) {
+        return List.of();
+    }
+
+    /** A training session whose frozen parts come from {@code parents} (those {@link #parents} names). */
+    default TrainingSession open(String configText, long seed, Parents parents) {
+        if (!parents.isEmpty()) throw new IllegalArgumentException("model " + name() + " takes no parent checkpoints");
+        return open(configText, seed);
+    }
+
+    /** The trained model of a checkpoint with its parents loaded again (see {@link Parents#ofLineage}). */
+    default TrainedModel load(Checkpoint checkpoint, Parents parents, String nameForErrors) {
+        if (!parents.isEmpty()) throw new IllegalArgumentException(nameForErrors + ": model " + name() + " takes no parent checkpoints");
+        return load(checkpoint, nameForErrors);
+    }
+
     /** Only the encoder of a checkpoint, for evaluation; families with costly decoders build just the encoder. */
     default RepresentationEncoder encoder(Checkpoint checkpoint, String nameForErrors) {
         return load(checkpoint, nameForErrors).encoder();

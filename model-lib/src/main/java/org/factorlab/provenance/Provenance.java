@@ -14,9 +14,20 @@ import java.util.Properties;
  */
 public record Provenance(String configText, long seed, String dataManifestSha256, String codeVersion,
                          Map<String, String> libraries, String createdAt,
-                         @JsonInclude(JsonInclude.Include.NON_NULL) String family) {
+                         @JsonInclude(JsonInclude.Include.NON_NULL) String family,
+                         @JsonInclude(JsonInclude.Include.NON_EMPTY) java.util.List<Parent> parents) {
     public Provenance {
         libraries = Map.copyOf(libraries);
+        parents = parents == null ? java.util.List.of() : java.util.List.copyOf(parents);
+    }
+
+    /** A parent checkpoint of a trained model: the config key naming it, where it was, its SHA-256 and its own provenance. */
+    public record Parent(String key, String uri, String sha256, String family, Provenance provenance) {
+    }
+
+    /** This provenance with the parents it descends from. */
+    public Provenance withParents(java.util.List<Parent> lineage) {
+        return new Provenance(configText, seed, dataManifestSha256, codeVersion, libraries, createdAt, family, lineage);
     }
 
     public static Provenance of(String configText, long seed, String dataManifestSha256) {
@@ -25,7 +36,7 @@ public record Provenance(String configText, long seed, String dataManifestSha256
 
     /** The provenance of a trained model of {@code family}, whose effective config is {@code configText}. */
     public static Provenance of(String family, String configText, long seed, String dataManifestSha256) {
-        return new Provenance(configText, seed, dataManifestSha256, currentCodeVersion(), currentLibraries(), Instant.now().toString(), family);
+        return new Provenance(configText, seed, dataManifestSha256, currentCodeVersion(), currentLibraries(), Instant.now().toString(), family, java.util.List.of());
     }
 
     /** The git commit recorded at build time (see model-lib's build-info resource), or "unknown". */

@@ -33,13 +33,20 @@ public abstract class GraphSession implements TrainingSession {
      * @param losses       reported loss name to graph variable, in report order; must include {@value Losses#TOTAL}
      * @param groups       every trainable variable in exactly one group
      * @param extraOutputs further graph outputs {@link #afterStep} reads (e.g. BatchNorm batch statistics)
+     * @param frozen       variables whose values come from a parent checkpoint: they become graph constants, get no
+     *                     gradient and no optimizer state, and are not part of the state
      */
     public record Spec(SameDiff sd, String objective, Map<String, String> losses, List<ParameterGroup> groups,
-                       List<String> extraOutputs) {
+                       List<String> extraOutputs, Map<String, INDArray> frozen) {
+        public Spec(SameDiff sd, String objective, Map<String, String> losses, List<ParameterGroup> groups, List<String> extraOutputs) {
+            this(sd, objective, losses, groups, extraOutputs, Map.of());
+        }
+
         public Spec {
             losses = Collections.unmodifiableMap(new LinkedHashMap<>(losses));
             groups = List.copyOf(groups);
             extraOutputs = List.copyOf(extraOutputs);
+            frozen = Collections.unmodifiableMap(new LinkedHashMap<>(frozen));
             if (!losses.containsKey(Losses.TOTAL))
                 throw new IllegalArgumentException("graph spec: losses must include '" + Losses.TOTAL + "', got " + losses.keySet());
         }
@@ -63,6 +70,7 @@ public abstract class GraphSession implements TrainingSession {
         this.sd = spec.sd();
         this.losses = spec.losses();
         this.groups = spec.groups();
+        freeze(family, sd, spec.frozen());
         Set<String> trainable = new LinkedHashSet<>(GradientCheck.trainable(sd));
         Set<String> seen = new LinkedHashSet<>();
         for (ParameterGroup g : groups)
@@ -81,6 +89,23 @@ public abstract class GraphSession implements TrainingSession {
         outputs.addAll(spec.extraOutputs());
         this.gradients = CompiledGraph.gradients(sd, outputs, params);
         for (ParameterGroup g : groups) optimizers.add(new Adam(g.optimizer(), arrays(g.variables())));
+    }
+
+    /** Assigns each frozen variable its parent's value and turns it into a constant (no gradient, no state). */
+    private static void freeze(String family, SameDiff sd, Map<String, INDArray> frozen) {
+        List<org.nd4j.autodiff.samediff.SDVariable> vars = new ArrayList<>();
+        for (var e : frozen.entrySet()) {
+            org.nd4j.autodiff.samediff.SDVariable v = sd.getVariable(e.getKey());
+            if (v == null || v.getVariableType() != org.nd4j.autodiff.samediff.VariableType.VARIABLE)
+                throw new IllegalArgumentException(family + ": frozen parameter '" + e.getKey() + "' is not a parameter of this graph");
+            INDArray dst = sd.getArrForVarName(e.getKey());
+            if (!Arrays.equals(dst.shape(), e.getValue().shape()))
+                throw new IllegalArgumentException(family + ": frozen parameter '" + e.getKey() + "' has shape " + Arrays.toString(e.getValue().shape())
+                        + " in the parent, " + Arrays.toString(dst.shape()) + " in this model (a parent of another config?)");
+            dst.assign(e.getValue());
+            vars.add(v);
+        }
+        if (!vars.isEmpty()) sd.convertToConstants(vars);
     }
 
     /** The graph's inputs for one step; {@code stepSeed} ({@link Seeds#step}) seeds every draw the step needs. */

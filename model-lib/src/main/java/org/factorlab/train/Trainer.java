@@ -39,11 +39,19 @@ public final class Trainer {
      * @param emaDecay        EMA decay, 0 for no EMA
      * @param dataManifestSha the data manifest's checksum, for provenance
      * @param maxWallSeconds  stop, with a checkpoint, before a step would end past this many seconds (0: no limit)
+     * @param parents         the lineage of the frozen parents the session was opened with, for provenance
      */
     public record Options(String model, String configText, long seed, long steps, int logEvery, int checkpointEvery,
                           int keepLast, double emaDecay, boolean emaWarmup, Path runDir, String dataManifestSha,
-                          double maxWallSeconds) {
+                          double maxWallSeconds, List<Provenance.Parent> parents) {
+        public Options(String model, String configText, long seed, long steps, int logEvery, int checkpointEvery,
+                       int keepLast, double emaDecay, boolean emaWarmup, Path runDir, String dataManifestSha, double maxWallSeconds) {
+            this(model, configText, seed, steps, logEvery, checkpointEvery, keepLast, emaDecay, emaWarmup, runDir, dataManifestSha,
+                    maxWallSeconds, List.of());
+        }
+
         public Options {
+            parents = List.copyOf(parents);
             if (!(maxWallSeconds >= 0)) throw new IllegalArgumentException("maxWallSeconds: must be >= 0 (0: no limit), got " + maxWallSeconds);
             if (steps < 1) throw new IllegalArgumentException("steps: must be >= 1, got " + steps);
             if (logEvery < 1) throw new IllegalArgumentException("logEvery: must be >= 1, got " + logEvery);
@@ -158,7 +166,7 @@ public final class Trainer {
     private Path writeCheckpoint(TrainingSession session, Ema ema) throws IOException {
         TrainingState state = session.state();
         Checkpoint ck = new Checkpoint(options.model(), state, ema == null ? null : ema.shadow(),
-                Provenance.of(options.model(), options.configText(), options.seed(), options.dataManifestSha()));
+                Provenance.of(options.model(), options.configText(), options.seed(), options.dataManifestSha()).withParents(options.parents()));
         Path dst = options.runDir().resolve(String.format(Locale.ROOT, "ckpt-%09d.zip", state.step()));
         Path tmp = options.runDir().resolve(dst.getFileName() + ".tmp");
         try (OutputStream os = Files.newOutputStream(tmp)) {

@@ -55,7 +55,7 @@ final class Inference {
             try (InputStream in = fs.open(file)) {
                 c = Checkpoint.read(in, file.toString());
             }
-            return new Loaded(file.toString(), c, Families.load(c, file.toString()));
+            return new Loaded(file.toString(), c, Families.load(c, file.toString(), org.factorlab.spark.ParentBytes.reader(conf)));
         } catch (IOException e) {
             throw new UncheckedIOException("--checkpoint " + location + ": " + e.getMessage(), e);
         }

@@ -27,6 +27,35 @@ public final class FactorlabKryoRegistrator implements KryoRegistrator {
         kryo.register(TrainingState.class, new StateSerializer());
         kryo.register(RoundInput.class, new RoundInputSerializer());
         kryo.register(RoundSum.class, new RoundSumSerializer());
+        kryo.register(ParentBytes.class, new ParentBytesSerializer());
+    }
+
+    static final class ParentBytesSerializer extends Serializer<ParentBytes> {
+        @Override
+        public void write(Kryo kryo, Output out, ParentBytes p) {
+            out.writeInt(p.refs().size(), true);
+            for (var r : p.refs()) {
+                out.writeString(r.key());
+                out.writeString(r.uri());
+                out.writeString(r.family());
+                byte[] b = p.bytesByKey().get(r.key());
+                out.writeInt(b.length, true);
+                out.writeBytes(b);
+            }
+        }
+
+        @Override
+        public ParentBytes read(Kryo kryo, Input in, Class<ParentBytes> type) {
+            int n = in.readInt(true);
+            var refs = new java.util.ArrayList<org.factorlab.model.ParentRef>();
+            var bytes = new LinkedHashMap<String, byte[]>();
+            for (int i = 0; i < n; i++) {
+                var r = new org.factorlab.model.ParentRef(in.readString(), in.readString(), in.readString());
+                refs.add(r);
+                bytes.put(r.key(), in.readBytes(in.readInt(true)));
+            }
+            return new ParentBytes(refs, bytes);
+        }
     }
 
     private static void writeArrays(Kryo kryo, Output out, Map<String, INDArray> arrays) {

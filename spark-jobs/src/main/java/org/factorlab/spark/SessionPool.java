@@ -38,11 +38,16 @@ final class SessionPool {
     }
 
     static Lease borrow(Key key, String configText) {
+        return borrow(key, configText, ParentBytes.NONE);
+    }
+
+    /** A cached session for {@code key}, or a new one whose frozen parts come from {@code parents}. */
+    static Lease borrow(Key key, String configText, ParentBytes parents) {
         synchronized (IDLE) {
             ArrayDeque<TrainingSession> q = IDLE.get(key);
             if (q != null && !q.isEmpty()) return new Lease(key, q.pop(), false);
         }
-        TrainingSession s = org.factorlab.model.Families.open(key.model(), configText, key.seed());
+        TrainingSession s = org.factorlab.model.Families.get(key.model()).open(configText, key.seed(), parents.parents());
         LOG.info("built a {} session for this executor (device {})", key.model(), key.device());
         return new Lease(key, s, true);
     }
@@ -76,10 +81,6 @@ final class SessionPool {
     }
 
     static String sha256(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return org.factorlab.provenance.Digests.sha256Hex(text);
     }
 }

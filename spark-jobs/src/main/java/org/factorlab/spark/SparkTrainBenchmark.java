@@ -11,7 +11,7 @@ import java.util.stream.Stream;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.factorlab.cli.BenchmarkCommand;
-import org.factorlab.spark.toy.TinyModel;
+import org.factorlab.toy.TinyModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -5,6 +5,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.factorlab.cli.CliCommand;
 import org.factorlab.data.BatchSource;
 import org.factorlab.model.Families;
+import org.factorlab.model.Parents;
 import org.factorlab.train.TrainSettings;
 import org.factorlab.train.Trainer;
 import org.factorlab.train.TrainingSession;
@@ -62,10 +63,12 @@ public final class TrainCommand implements CliCommand, Runnable {
         TrainSettings t = r.train();
         Path runDir = localDir(options.runDir);
         WorkerData data = DataSources.open(options.data, conf);
+        var family = Families.get(options.model);
+        Parents parents = Parents.load(family.parents(r.configText()), ParentBytes.reader(conf));
         Trainer.Options opts = new Trainer.Options(options.model, r.configText(), t.seed(), steps, logEvery,
                 options.checkpointEvery, options.keepCheckpoints, t.emaDecay(), t.emaWarmup(), runDir,
-                data.manifestSha256(), options.maxWallSeconds);
-        try (TrainingSession session = Families.open(options.model, r.configText(), t.seed());
+                data.manifestSha256(), options.maxWallSeconds, parents.lineage());
+        try (TrainingSession session = family.open(r.configText(), t.seed(), parents);
              BatchSource batches = data.open(0, 1, t.batchSize(), t.seed())) {
             return new Trainer(opts, System.out).run(session, batches);
         }

@@ -19,6 +19,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.factorlab.provenance.Provenance;
 import org.factorlab.train.Checkpoint;
 import org.factorlab.model.Families;
+import org.factorlab.model.Parents;
 import org.factorlab.train.TrainingSession;
 import org.factorlab.train.TrainingState;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -106,10 +107,16 @@ public final class TrainJob {
         if (data.rows() < workers)
             throw new IllegalArgumentException(data.name() + " has " + data.rows() + " rows, fewer than the " + workers + " workers");
         RunDirectory dir = new RunDirectory(p.runDir(), hconf);
-        Start start = start(dir, p, data, workers);
+        // parents are read and checked once on the driver, then broadcast once for the whole job
+        ParentBytes parentBytes = ParentBytes.read(Families.get(p.model()).parents(p.configText()), hconf);
+        Parents parents = parentBytes.parents();
+        Start start = start(dir, p, data, workers, parents);
+        Broadcast<ParentBytes> shipped = sc.broadcast(parentBytes);
         try (TrainMetrics metrics = new TrainMetrics()) {
             metrics.registerWithSpark();
-            return loop(sc, p, data, workers, dir, start, metrics);
+            return loop(sc, p, data, workers, dir, start, metrics, shipped, parents.fingerprint());
+        } finally {
+            shipped.destroy();
         }
     }
 
@@ -117,7 +124,7 @@ public final class TrainJob {
                          int round, String lastCheckpoint) {
     }
 
-    private static Start start(RunDirectory dir, TrainJobParams p, WorkerData data, int workers) {
+    private static Start start(RunDirectory dir, TrainJobParams p, WorkerData data, int workers, Parents parents) {
         Map<String, Object> job = jobJson(p, data, workers);
         if (dir.exists(RunDirectory.JOB)) {
             if (!p.resume())
@@ -144,19 +151,19 @@ public final class TrainJob {
                 return new Start(prov, c.state(), ema, history, round, loaded.get().file().path().toString());
             }
             LOG.info("--resume: {} has no complete checkpoint yet; starting from round 0", dir.root());
-            return fresh(p, prov);
+            return fresh(p, prov, parents);
         }
         if (p.resume()) LOG.info("--resume: {} holds no run yet; starting a new one", dir.root());
-        Provenance prov = Provenance.of(p.model(), p.configText(), p.seed(), data.manifestSha256());
+        Provenance prov = Provenance.of(p.model(), p.configText(), p.seed(), data.manifestSha256()).withParents(parents.lineage());
         dir.writeText(RunDirectory.CONFIG, p.configText());
         dir.writeText(RunDirectory.PROVENANCE, toJson(prov));
         dir.writeText(RunDirectory.JOB, toJson(job)); // last: its presence marks the directory as a run
-        return fresh(p, prov);
+        return fresh(p, prov, parents);
     }
 
-    private static Start fresh(TrainJobParams p, Provenance prov) {
+    private static Start fresh(TrainJobParams p, Provenance prov, Parents parents) {
         TrainingState s;
-        try (TrainingSession session = Families.open(p.model(), p.configText(), p.seed())) {
+        try (TrainingSession session = Families.get(p.model()).open(p.configText(), p.seed(), parents)) {
             s = session.state();
         }
         Map<String, INDArray> ema = new LinkedHashMap<>();
@@ -196,7 +203,7 @@ public final class TrainJob {
     }
 
     private static TrainResult loop(JavaSparkContext sc, TrainJobParams p, WorkerData data, int workers, RunDirectory dir,
-                                    Start start, TrainMetrics metrics) {
+                                    Start start, TrainMetrics metrics, Broadcast<ParentBytes> parents, String parentsFingerprint) {
         TrainingState state = start.state();
         Map<String, INDArray> ema = start.ema();
         List<RoundStats> history = start.history();
@@ -218,7 +225,7 @@ public final class TrainJob {
             Broadcast<RoundInput> input = sc.broadcast(new RoundInput(r, state));
             RoundSum sum;
             try {
-                sum = slots.mapPartitionsWithIndex(new WorkerRound(p, data, workers, input, failTaskOnce), true)
+                sum = slots.mapPartitionsWithIndex(new WorkerRound(p, data, workers, input, failTaskOnce, parents, parentsFingerprint), true)
                         .treeAggregate(RoundSum.empty(), RoundSum::merge, RoundSum::merge, p.aggregationDepth());
             } catch (Exception e) { // SparkException is checked in Java's eyes but thrown undeclared by Scala
                 throw new IllegalStateException("round " + (r + 1) + " failed: " + rootMessage(e), e);

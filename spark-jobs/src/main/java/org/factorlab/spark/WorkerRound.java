@@ -31,8 +31,13 @@ final class WorkerRound implements Function2<Integer, Iterator<Integer>, Iterato
     private final Broadcast<RoundInput> input;
     private final String runDir;
     private final String failTaskOnce;
+    private final Broadcast<ParentBytes> parents;
+    private final String parentsFingerprint;
 
-    WorkerRound(TrainJobParams p, WorkerData data, int workers, Broadcast<RoundInput> input, String failTaskOnce) {
+    WorkerRound(TrainJobParams p, WorkerData data, int workers, Broadcast<RoundInput> input, String failTaskOnce,
+                Broadcast<ParentBytes> parents, String parentsFingerprint) {
+        this.parents = parents;
+        this.parentsFingerprint = parentsFingerprint;
         this.runDir = p.runDir();
         this.failTaskOnce = failTaskOnce;
         this.model = p.model();
@@ -65,7 +70,9 @@ final class WorkerRound implements Function2<Integer, Iterator<Integer>, Iterato
             LOG.info("worker tasks on this executor: {}; ND4J backend {}", binding.description(),
                     org.nd4j.linalg.factory.Nd4j.getBackend().getClass().getSimpleName());
         RoundInput in = input.value();
-        var lease = SessionPool.borrow(SessionPool.key(model, configText, seed, binding.ordinal()), configText);
+        // the parents' SHA-256 are part of the key: a cached session never keeps another job's frozen parameters
+        var lease = SessionPool.borrow(SessionPool.key(model, configText + parentsFingerprint, seed, binding.ordinal()), configText,
+                parents.value());
         boolean ok = false;
         try {
             RoundSum result = train(lease.session(), worker, in, lease.created());

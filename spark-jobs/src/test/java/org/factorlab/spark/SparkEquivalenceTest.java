@@ -9,7 +9,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.factorlab.data.Batch;
 import org.factorlab.data.BatchSource;
-import org.factorlab.spark.toy.TinyModel;
+import org.factorlab.toy.TinyModel;
 import org.factorlab.model.Families;
 import org.factorlab.train.TrainingSession;
 import org.junit.jupiter.api.Test;

@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.factorlab.spark.toy.TinyModel;
+import org.factorlab.toy.TinyModel;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Shared fixtures: tiny-model configs, job parameters and Spark contexts for tests. */

@@ -1,5 +1,6 @@
-package org.factorlab.spark.toy;
+package org.factorlab.toy;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -8,6 +9,8 @@ import org.factorlab.data.Batch;
 import org.factorlab.nn.CompiledGraph;
 import org.factorlab.model.Decoding;
 import org.factorlab.model.ModelFamily;
+import org.factorlab.model.ParentRef;
+import org.factorlab.model.Parents;
 import org.factorlab.model.RepresentationEncoder;
 import org.factorlab.model.TrainedModel;
 import org.factorlab.train.Checkpoint;
@@ -36,6 +39,8 @@ public final class TinyModel implements ModelFamily {
     public static final String B2 = "b2";
     public static final String LOSS = "loss";
     public static final List<String> PARAMS = List.of(W1, B1, W2, B2);
+    /** The config key of the optional parent checkpoint. */
+    public static final String PRETRAINED = "pretrained.checkpoint";
     /** Updater state keys are {@code <param>/m} and {@code <param>/v} (Adam); SGD has none. */
     public static final String ADAM_M = "/m";
     public static final String ADAM_V = "/v";
@@ -62,7 +67,44 @@ public final class TinyModel implements ModelFamily {
 
     @Override
     public TrainingSession open(String configText, long seed) {
-        return new Session(TinyConfig.parse(configText), seed);
+        return new Session(TinyConfig.parse(configText), seed, Map.of());
+    }
+
+    /** {@code pretrained.checkpoint}: a parent tiny model whose encoder layer (w1, b1) is frozen in this one. */
+    @Override
+    public List<ParentRef> parents(String configText) {
+        String uri = TinyConfig.parse(configText).pretrained().checkpoint();
+        return uri.isBlank() ? List.of() : List.of(new ParentRef(PRETRAINED, uri, NAME));
+    }
+
+    @Override
+    public TrainingSession open(String configText, long seed, Parents parents) {
+        TinyConfig c = TinyConfig.parse(configText);
+        return new Session(c, seed, frozen(c, parents));
+    }
+
+    @Override
+    public TrainedModel load(Checkpoint checkpoint, Parents parents, String nameForErrors) {
+        TinyConfig c = TinyConfig.parse(checkpoint.provenance().configText(), nameForErrors + " [config.yaml]");
+        Map<String, INDArray> p = new LinkedHashMap<>(checkpoint.inferenceParameters());
+        p.putAll(frozen(c, parents));
+        return new Trained(c, p, nameForErrors);
+    }
+
+    /** The frozen encoder layer from the parent, when the config names one. */
+    private Map<String, INDArray> frozen(TinyConfig c, Parents parents) {
+        if (c.pretrained().checkpoint().isBlank()) {
+            if (!parents.isEmpty()) throw new IllegalArgumentException("tiny: parents given but pretrained.checkpoint is empty");
+            return Map.of();
+        }
+        Map<String, INDArray> from = parents.get(PRETRAINED).checkpoint().inferenceParameters();
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        for (String k : List.of(W1, B1)) {
+            INDArray a = from.get(k);
+            if (a == null) throw new IllegalArgumentException(PRETRAINED + ": the parent has no parameter '" + k + "'");
+            out.put(k, a);
+        }
+        return out;
     }
 
     @Override
@@ -159,7 +201,10 @@ public final class TinyModel implements ModelFamily {
         private long step;
         private double lastGradNorm = Double.NaN;
 
-        Session(TinyConfig config, long seed) {
+        /** The trained parameters: all four, or w2 and b2 when the encoder layer is frozen from a parent. */
+        private final List<String> params;
+
+        Session(TinyConfig config, long seed, Map<String, INDArray> frozen) {
             this.config = config;
             this.pixels = config.image().pixels();
             int h = config.hidden();
@@ -175,8 +220,19 @@ public final class TinyModel implements ModelFamily {
             SDVariable recon = hidden.mmul(w2).add(b2);
             SDVariable loss = sd.math.square(recon.sub(x)).mean(LOSS);
             sd.setLossVariables(loss);
+            List<String> trained = new ArrayList<>(PARAMS);
+            for (var e : frozen.entrySet()) {
+                INDArray dst = sd.getArrForVarName(e.getKey());
+                if (!java.util.Arrays.equals(dst.shape(), e.getValue().shape()))
+                    throw new IllegalArgumentException(PRETRAINED + ": parent parameter '" + e.getKey() + "' has shape "
+                            + java.util.Arrays.toString(e.getValue().shape()) + ", this model " + java.util.Arrays.toString(dst.shape()));
+                dst.assign(e.getValue());
+                trained.remove(e.getKey());
+            }
+            if (!frozen.isEmpty()) sd.convertToConstants(List.of(w1, b1));
+            this.params = List.copyOf(trained);
             if (config.optimizer() == TinyConfig.Optimizer.ADAM) {
-                for (String p : PARAMS) {
+                for (String p : params) {
                     long[] shape = sd.getArrForVarName(p).shape();
                     updater.put(p + ADAM_M, Nd4j.zeros(DataType.FLOAT, shape));
                     updater.put(p + ADAM_V, Nd4j.zeros(DataType.FLOAT, shape));
@@ -203,12 +259,12 @@ public final class TinyModel implements ModelFamily {
                 throw new IllegalArgumentException("tiny model: config image has " + pixels + " values per image, batch has "
                         + perImage + " (shape " + java.util.Arrays.toString(images.shape()) + ")");
             INDArray x = images.castTo(DataType.FLOAT).reshape('c', images.size(0), pixels);
-            if (gradients == null) gradients = CompiledGraph.gradients(sd, List.of(LOSS), PARAMS);
+            if (gradients == null) gradients = CompiledGraph.gradients(sd, List.of(LOSS), params);
             Map<String, INDArray> out = gradients.run(Map.of(INPUT, x));
             double loss = out.get(LOSS).getDouble(0);
             step++;
             double sq = 0;
-            for (String p : PARAMS) {
+            for (String p : params) {
                 INDArray g = out.get(p);
                 sq += g.norm2Number().doubleValue() * g.norm2Number().doubleValue();
                 apply(p, sd.getArrForVarName(p), g);
@@ -234,7 +290,7 @@ public final class TinyModel implements ModelFamily {
         @Override
         public TrainingState state() {
             var params = new LinkedHashMap<String, INDArray>();
-            for (String p : PARAMS) params.put(p, sd.getArrForVarName(p).dup());
+            for (String p : this.params) params.put(p, sd.getArrForVarName(p).dup());
             var upd = new LinkedHashMap<String, INDArray>();
             updater.forEach((k, v) -> upd.put(k, v.dup()));
             return new TrainingState(step, params, upd);
@@ -242,7 +298,9 @@ public final class TinyModel implements ModelFamily {
 
         @Override
         public void load(TrainingState state) {
-            for (String p : PARAMS) assign("parameter", p, sd.getArrForVarName(p), state.parameters().get(p));
+            for (String p : params) assign("parameter", p, sd.getArrForVarName(p), state.parameters().get(p));
+            if (state.parameters().size() != params.size())
+                throw new IllegalArgumentException("tiny model: state has parameters " + state.parameters().keySet() + ", expected " + params);
             for (var e : updater.entrySet()) assign("updater state", e.getKey(), e.getValue(), state.updaterState().get(e.getKey()));
             if (state.updaterState().size() != updater.size())
                 throw new IllegalArgumentException("tiny model: updater state has keys " + state.updaterState().keySet()

@@ -1,4 +1,4 @@
-package org.factorlab.spark.toy;
+package org.factorlab.toy;
 
 import org.factorlab.config.ConfigTree;
 import org.factorlab.train.TrainSettings;
@@ -20,7 +20,8 @@ import java.util.Locale;
 public record TinyConfig(@JsonProperty("image") Image image, @JsonProperty("hidden") int hidden,
                          @JsonProperty("optimizer") Optimizer optimizer, @JsonProperty("learningRate") double learningRate,
                          @JsonProperty("beta1") Double beta1, @JsonProperty("beta2") Double beta2,
-                         @JsonProperty("epsilon") Double epsilon, @JsonProperty("train") TrainSettings train) {
+                         @JsonProperty("epsilon") Double epsilon, @JsonProperty("train") TrainSettings train,
+                         @JsonProperty("pretrained") Pretrained pretrained) {
 
     public enum Optimizer {
         SGD, ADAM;
@@ -32,6 +33,13 @@ public record TinyConfig(@JsonProperty("image") Image image, @JsonProperty("hidd
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("optimizer: '" + s + "' is not one of sgd, adam");
             }
+        }
+    }
+
+    /** An optional parent tiny checkpoint whose encoder layer is frozen in this model (empty: none). */
+    public record Pretrained(@JsonProperty("checkpoint") String checkpoint) {
+        public Pretrained {
+            if (checkpoint == null) checkpoint = "";
         }
     }
 
@@ -57,6 +65,7 @@ public record TinyConfig(@JsonProperty("image") Image image, @JsonProperty("hidd
         if (beta2 < 0 || beta2 >= 1) throw new IllegalArgumentException("beta2: must be in [0, 1), got " + beta2);
         if (!(epsilon > 0)) throw new IllegalArgumentException("epsilon: must be > 0, got " + epsilon);
         if (train == null) train = new TrainSettings(16, 0.999, false, 0);
+        if (pretrained == null) pretrained = new Pretrained("");
     }
 
     /** The defaults every config is merged over ({@code tiny-defaults.yaml}). */

@@ -1,4 +1,4 @@
-package org.factorlab.spark.toy;
+package org.factorlab.toy;
 
 import org.factorlab.data.Batch;
 import org.factorlab.model.FamilyContractTest;
