@@ -293,7 +293,8 @@ public final class ShardWriter implements RawReader.ExampleSink, AutoCloseable {
             if (!fs.mkdirs(tmp)) throw new IOException("cannot create " + tmp);
             List<Manifest.Shard> entries = writeShards(tmp, n, shards, start);
             Manifest m = new Manifest(Manifest.FORMAT, Manifest.FORMAT_VERSION, spec.name(), spec.factors(), spec.attributes(),
-                    spec.imageShape(), n, entries.size(), rowsPerShard, options.seed(), Manifest.COMPRESSION, entries, provenance);
+                    spec.imageShape(), n, entries.size(), rowsPerShard, options.seed(), Manifest.COMPRESSION, entries,
+                    ContentDigest.ofShards(entries), provenance);
             if (existing != null) {
                 if (existing.sameDataset(m)) return existing;
                 throw new DatasetConflictException("output " + dir + " already holds a different dataset " + spec.name()
@@ -353,6 +354,7 @@ public final class ShardWriter implements RawReader.ExampleSink, AutoCloseable {
         String name = shardName(shard);
         DigestOutputFile file = new DigestOutputFile(fs, new Path(tmp, name));
         SpilledRows.Cursor cursor = new SpilledRows.Cursor();
+        ContentDigest content = new ContentDigest();
         try (ParquetWriter<SpilledRows.Cursor> w = writer(file)) {
             for (int b = 0; b < buckets.length; b++) {
                 long bs = start[b], be = start[b + 1];
@@ -361,12 +363,13 @@ public final class ShardWriter implements RawReader.ExampleSink, AutoCloseable {
                 cursor.rows = rows;
                 for (long r = Math.max(lo, bs); r < Math.min(hi, be); r++) {
                     cursor.offset = rows.offset((int) (r - bs));
+                    content.add(rows, cursor.offset);
                     w.write(cursor);
                 }
                 if (bar != null) bar.stepBy(Math.min(hi, be) - Math.max(lo, bs));
             }
         }
-        return new Manifest.Shard(name, hi - lo, file.length(), file.sha256());
+        return new Manifest.Shard(name, hi - lo, file.length(), file.sha256(), content.hex());
     }
 
     private ParquetWriter<SpilledRows.Cursor> writer(OutputFile file) throws IOException {
@@ -412,7 +415,7 @@ public final class ShardWriter implements RawReader.ExampleSink, AutoCloseable {
         if (a.rows() != b.rows()) return a.rows() + " rows there, " + b.rows() + " now";
         if (a.shards().size() != b.shards().size()) return a.shards().size() + " shards there, " + b.shards().size() + " now";
         for (int i = 0; i < a.shards().size(); i++)
-            if (!a.shards().get(i).equals(b.shards().get(i))) return "shard " + a.shards().get(i).file() + " differs";
+            if (!a.shards().get(i).sameContent(b.shards().get(i))) return "shard " + a.shards().get(i).file() + " differs (its rows are not the same)";
         return "manifest differs";
     }
 
