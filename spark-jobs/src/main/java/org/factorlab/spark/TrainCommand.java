@@ -45,7 +45,9 @@ public final class TrainCommand implements CliCommand, Runnable {
     @Override
     public void run() {
         if (spark) {
-            TrainResult r = TrainJob.run(options.toParams(null));
+            TrainJobParams params = options.toParams(null);
+            options.applyRestart(null);
+            TrainResult r = TrainJob.run(params);
             System.out.println("run directory: " + r.runDir());
             System.out.println("final checkpoint: " + r.finalCheckpoint());
             return;
@@ -61,6 +63,7 @@ public final class TrainCommand implements CliCommand, Runnable {
             throw new IllegalArgumentException("--master/--workers apply to --spark training only");
         Configuration conf = new Configuration();
         String configText = TrainOptions.readConfig(options.config, conf);
+        if (options.restart) discardLocalRun(localDir(options.runDir));
         int batchSize = this.batchSize != null ? this.batchSize
                 : Models.provider(options.model).configuredBatchSize(configText).orElse(DEFAULT_BATCH_SIZE);
         if (batchSize < 1) throw new IllegalArgumentException("--batch-size: must be >= 1, got " + batchSize);
@@ -71,6 +74,16 @@ public final class TrainCommand implements CliCommand, Runnable {
         try (TrainingSession session = Models.open(options.model, configText, options.seed);
              BatchSource batches = data.open(0, 1, batchSize, options.seed)) {
             return new Trainer(t, System.out).run(session, batches);
+        }
+    }
+
+    /** --restart on one machine: removes the checkpoints and loss.csv, so training starts at step 0. */
+    private static void discardLocalRun(Path dir) {
+        try {
+            for (Path p : Trainer.checkpoints(dir)) java.nio.file.Files.delete(p);
+            java.nio.file.Files.deleteIfExists(dir.resolve(Trainer.LOSS_CSV));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(dir + ": cannot discard the previous run (" + e.getMessage() + ")", e);
         }
     }
 
