@@ -65,7 +65,9 @@ public final class IngestCommand implements CliCommand, Callable<Integer> {
     @Option(names = "--zstd-level", defaultValue = "1", description = "zstd level of the Parquet shards, 1..22 (default ${DEFAULT-VALUE}, as render; higher levels write slower, a little smaller).")
     int zstdLevel;
 
-    @Option(names = "--spill-dir", description = "Local folder for the shuffle's spill files (needs room for the raw images; default java.io.tmpdir).")
+    @Option(names = {"--tmp-dir", "--spill-dir"}, paramLabel = "<dir>",
+            description = "Local folder for the shuffle's temporary spill files (needs room for the raw images; default java.io.tmpdir). "
+                    + "Each ingest spills into a factorlab-shuffle-* folder there, removed when it ends; one left by a killed ingest is removed by the next ingest or render that uses the same folder.")
     Path spillDir;
 
     @Option(names = "--no-progress", description = "No progress bars (log lines only).")

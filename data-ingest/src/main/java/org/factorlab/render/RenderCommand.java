@@ -57,7 +57,7 @@ public final class RenderCommand implements Callable<Integer>, CliCommand {
     @Option(names = "--zstd-level", defaultValue = "1", description = "Parquet zstd level (default ${DEFAULT-VALUE}).")
     int zstdLevel;
 
-    @Option(names = "--spill-dir", description = "Local directory for the shuffle's spill files (default: java.io.tmpdir).")
+    @Option(names = {"--tmp-dir", "--spill-dir"}, description = "Local directory for the shuffle's spill files (default: java.io.tmpdir).")
     Path spillDir;
 
     @Option(names = "--sheet", description = "Also write a PNG contact sheet of 32 random sample images to this local file.")

@@ -125,6 +125,7 @@ public final class ShardWriter implements RawReader.ExampleSink, AutoCloseable {
     private final FactorGrid grid;
     private final int imageBytes;
     private final java.nio.file.Path spill;
+    private final Thread cleanup;
     private final Bucket[] buckets;
     private final int rowBytes;
     private final ThreadLocal<ByteBuffer> encodeBuffer;
@@ -147,8 +148,15 @@ public final class ShardWriter implements RawReader.ExampleSink, AutoCloseable {
                 : (int) Math.min(MAX_BUCKETS, Math.max(1, ceilDiv(options.expectedRows() * rowBytes, SPILL_BUCKET_RAW_BYTES)));
         java.nio.file.Path parent = options.spillDir() != null ? options.spillDir()
                 : java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
-        Files.createDirectories(parent);
-        this.spill = Files.createTempDirectory(parent, "factorlab-shuffle-");
+        this.spill = SpillDirs.create(parent);
+        this.cleanup = new Thread(() -> {
+            try {
+                deleteSpill();
+            } catch (IOException ignored) {
+                // exiting anyway; the next writer removes what is left
+            }
+        }, "factorlab-shuffle-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
         this.buckets = new Bucket[n];
         for (int b = 0; b < n; b++) buckets[b] = new Bucket(spill.resolve(String.format("bucket-%04d.bin", b)));
     }
@@ -440,11 +448,12 @@ public final class ShardWriter implements RawReader.ExampleSink, AutoCloseable {
     }
 
     private void deleteSpill() throws IOException {
-        if (!Files.exists(spill)) return;
-        try (var files = Files.list(spill)) {
-            for (java.nio.file.Path p : files.toList()) Files.deleteIfExists(p);
+        if (Files.exists(spill)) SpillDirs.deleteTree(spill);
+        try {
+            if (Thread.currentThread() != cleanup) Runtime.getRuntime().removeShutdownHook(cleanup);
+        } catch (IllegalStateException | IllegalArgumentException ignored) {
+            // shutting down already, or removed before
         }
-        Files.deleteIfExists(spill);
     }
 
     /** One spill file: rows whose shuffle key falls in this bucket's key range. */
