@@ -304,7 +304,10 @@ public final class ShardWriter implements RawReader.ExampleSink, AutoCloseable {
                     spec.imageShape(), n, entries.size(), rowsPerShard, options.seed(), Manifest.COMPRESSION, entries,
                     ContentDigest.ofShards(entries), provenance);
             if (existing != null) {
-                if (existing.sameDataset(m)) return existing;
+                if (existing.sameDataset(m)) {
+                    removeStaleTemporaries(tmp); // left by a killed re-run
+                    return existing;
+                }
                 throw new DatasetConflictException("output " + dir + " already holds a different dataset " + spec.name()
                         + " (" + firstDifference(existing, m) + "); remove it or choose another path");
             }
@@ -417,6 +420,14 @@ public final class ShardWriter implements RawReader.ExampleSink, AutoCloseable {
             out.write(m.toJson());
         }
         if (!fs.rename(mtmp, new Path(dir, Manifest.FILE_NAME))) throw new IOException("cannot rename manifest into " + dir);
+    }
+
+    private void removeStaleTemporaries(Path keep) throws IOException {
+        for (FileStatus st : fs.listStatus(dir)) {
+            String name = st.getPath().getName();
+            if ((name.startsWith(TEMP_PREFIX) && !name.equals(keep.getName())) || name.equals(Manifest.FILE_NAME + ".tmp"))
+                fs.delete(st.getPath(), true);
+        }
     }
 
     private static String firstDifference(Manifest a, Manifest b) {

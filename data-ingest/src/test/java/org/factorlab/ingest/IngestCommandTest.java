@@ -136,9 +136,13 @@ class IngestCommandTest {
         assertEquals(0, run("shapes3d", "--input", h5, "--output", output, "--no-progress")[0]);
         Path manifest = tmp.resolve("same").resolve(Manifest.FILE_NAME);
         byte[] first = Files.readAllBytes(manifest);
+        // what a re-run killed while writing leaves behind
+        Path killed = Files.createDirectories(tmp.resolve("same").resolve("_temporary-0000"));
+        Files.write(killed.resolve("part-00000.parquet"), new byte[100]);
         Object[] again = run("shapes3d", "--input", h5, "--output", output, "--no-progress");
         assertEquals(0, again[0], (String) again[1]);
         assertArrayEquals(first, Files.readAllBytes(manifest), "a re-run leaves the dataset untouched");
+        assertTrue(Files.notExists(killed), "and removes what a killed re-run left");
 
         Object[] other = run("dsprites", "--input", Fixtures.path("dsprites/dsprites_subset.npz").toString(), "--output", output, "--no-progress");
         assertEquals(1, other[0]);
