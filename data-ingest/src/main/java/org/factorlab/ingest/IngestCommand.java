@@ -83,6 +83,11 @@ public final class IngestCommand implements CliCommand, Callable<Integer> {
         String config = String.format(Locale.ROOT, "factorlab ingest %s --input %s --output %s --seed %d --allow-partial %s --celeba-crop %s --rows-per-shard %d%n%s",
                 ds.id(), input.toAbsolutePath(), out, seed, allowPartial, celebaCrop, rowsPerShard, describeInput(input));
         try (RawReader reader = RawReaders.open(ds, input, read)) {
+            if (!reader.spec().name().equals(ds.id()))
+                System.err.printf(Locale.ROOT, "ingest: %s holds %,d images, the layout of %s; the dataset is ingested as %s%n",
+                        input, reader.count(), reader.spec().name(), reader.spec().name());
+            String mapping = reader.classMapping();
+            if (!mapping.isEmpty()) config += "\n" + mapping;
             ingest(reader, out, write, HadoopConf.load(), config, !noProgress, System.err);
         }
         return 0;
@@ -99,9 +104,9 @@ public final class IngestCommand implements CliCommand, Callable<Integer> {
         var shape = reader.spec().imageShape();
         log.printf(Locale.ROOT, "ingest: %s, %,d images of %dx%dx%d -> %s%n", reader, n, shape.height(), shape.width(), shape.channels(), output);
         try (ShardWriter w = ShardWriter.create(output, reader.spec(), options.withExpectedRows(n), conf)) {
-            ProgressBar bar = progress ? new ProgressBarBuilder().setTaskName("Reading").setInitialMax(n).setUnit(" img", 1)
-                    .showSpeed().setSpeedUnit(ChronoUnit.SECONDS).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500)
-                    .continuousUpdate().build() : null;
+            ProgressBar bar = progress ? org.factorlab.shards.ProgressBars.forStderr(new ProgressBarBuilder().setTaskName("Reading")
+                    .setInitialMax(n).setUnit(" img", 1).showSpeed().setSpeedUnit(ChronoUnit.SECONDS).setStyle(ProgressBarStyle.ASCII)
+                    .setUpdateIntervalMillis(500).continuousUpdate()).build() : null;
             try {
                 reader.read(e -> {
                     w.accept(e);

@@ -92,8 +92,8 @@ public final class RenderCommand implements Callable<Integer>, CliCommand {
         long t0 = System.nanoTime();
         Manifest m;
         try (ShardWriter w = ShardWriter.create(out, spec, opts, conf)) {
-            try (ProgressBar bar = new ProgressBarBuilder().setTaskName("Rendering").setInitialMax(r.count()).setUnit(" img", 1)
-                    .showSpeed().build()) {
+            try (ProgressBar bar = org.factorlab.shards.ProgressBars.forStderr(new ProgressBarBuilder().setTaskName("Rendering")
+                    .setInitialMax(r.count()).setUnit(" img", 1).showSpeed()).build()) {
                 r.read((Example e) -> {
                     w.accept(e);
                     bar.step();

@@ -327,8 +327,8 @@ public final class ShardWriter implements RawReader.ExampleSink, AutoCloseable {
             return t;
         });
         ProgressBar bar = options.progress()
-                ? new ProgressBarBuilder().setTaskName("Writing " + shards + " shards").setInitialMax(n).setUnit(" img", 1)
-                .showSpeed().build() : null;
+                ? ProgressBars.forStderr(new ProgressBarBuilder().setTaskName("Writing " + shards + " shards").setInitialMax(n)
+                .setUnit(" img", 1).showSpeed()).build() : null;
         try {
             List<Future<Manifest.Shard>> futures = new ArrayList<>();
             for (int s = 0; s < shards; s++) {

@@ -14,7 +14,9 @@ import java.util.Properties;
 public record Provenance(String configText, long seed, String dataManifestSha256, String codeVersion,
                          Map<String, String> libraries, String createdAt) {
     public Provenance {
-        libraries = Map.copyOf(libraries);
+        // sorted by name: Map.copyOf iterates in an order that changes from one JVM to the next, which made two
+        // equal checkpoints' checkpoint.json differ in more than createdAt
+        libraries = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(libraries));
     }
 
     public static Provenance of(String configText, long seed, String dataManifestSha256) {
