@@ -48,7 +48,7 @@ public final class Cars3dReader implements RawReader {
         if (files.isEmpty()) throw new InvalidInputException(folder.toString(), "", "no .mat files");
         if (files.size() != CARS && !(options.allowPartial() && files.size() < CARS))
             throw new InvalidInputException(folder.toString(), "", files.size() + " .mat files; Cars3D has " + CARS
-                    + (files.size() < CARS ? " (allow a partial folder to ingest these as a " + files.size() + "-car dataset)" : ""));
+                    + (files.size() < CARS ? " (pass --allow-partial to ingest these as a " + files.size() + "-car dataset)" : ""));
         DatasetSpec full = KnownDataset.CARS3D.spec();
         this.spec = files.size() == CARS ? full
                 : full.restrict(Arrays.asList(null, null, IntStream.range(0, files.size()).toArray()));
@@ -63,6 +63,13 @@ public final class Cars3dReader implements RawReader {
     @Override
     public long count() {
         return spec.grid().count();
+    }
+
+    @Override
+    public String classMapping() {
+        var sb = new StringBuilder("car classes by file (class: file name):");
+        for (int i = 0; i < files.size(); i++) sb.append(i == 0 ? " " : ", ").append(i).append(": ").append(files.get(i).getFileName());
+        return sb.toString();
     }
 
     /** The .mat files in car order. */

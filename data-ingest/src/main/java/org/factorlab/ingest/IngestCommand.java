@@ -65,7 +65,9 @@ public final class IngestCommand implements CliCommand, Callable<Integer> {
     @Option(names = "--zstd-level", defaultValue = "1", description = "zstd level of the Parquet shards, 1..22 (default ${DEFAULT-VALUE}, as render; higher levels write slower, a little smaller).")
     int zstdLevel;
 
-    @Option(names = "--spill-dir", description = "Local folder for the shuffle's spill files (needs room for the raw images; default java.io.tmpdir).")
+    @Option(names = {"--tmp-dir", "--spill-dir"}, paramLabel = "<dir>",
+            description = "Local folder for the shuffle's temporary spill files (needs room for the raw images; default java.io.tmpdir). "
+                    + "Each ingest spills into a factorlab-shuffle-* folder there, removed when it ends; one left by a killed ingest is removed by the next ingest or render that uses the same folder.")
     Path spillDir;
 
     @Option(names = "--no-progress", description = "No progress bars (log lines only).")
@@ -81,6 +83,11 @@ public final class IngestCommand implements CliCommand, Callable<Integer> {
         String config = String.format(Locale.ROOT, "factorlab ingest %s --input %s --output %s --seed %d --allow-partial %s --celeba-crop %s --rows-per-shard %d%n%s",
                 ds.id(), input.toAbsolutePath(), out, seed, allowPartial, celebaCrop, rowsPerShard, describeInput(input));
         try (RawReader reader = RawReaders.open(ds, input, read)) {
+            if (!reader.spec().name().equals(ds.id()))
+                System.err.printf(Locale.ROOT, "ingest: %s holds %,d images, the layout of %s; the dataset is ingested as %s%n",
+                        input, reader.count(), reader.spec().name(), reader.spec().name());
+            String mapping = reader.classMapping();
+            if (!mapping.isEmpty()) config += "\n" + mapping;
             ingest(reader, out, write, HadoopConf.load(), config, !noProgress, System.err);
         }
         return 0;
@@ -97,9 +104,9 @@ public final class IngestCommand implements CliCommand, Callable<Integer> {
         var shape = reader.spec().imageShape();
         log.printf(Locale.ROOT, "ingest: %s, %,d images of %dx%dx%d -> %s%n", reader, n, shape.height(), shape.width(), shape.channels(), output);
         try (ShardWriter w = ShardWriter.create(output, reader.spec(), options.withExpectedRows(n), conf)) {
-            ProgressBar bar = progress ? new ProgressBarBuilder().setTaskName("Reading").setInitialMax(n).setUnit(" img", 1)
-                    .showSpeed().setSpeedUnit(ChronoUnit.SECONDS).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500)
-                    .continuousUpdate().build() : null;
+            ProgressBar bar = progress ? org.factorlab.shards.ProgressBars.forStderr(new ProgressBarBuilder().setTaskName("Reading")
+                    .setInitialMax(n).setUnit(" img", 1).showSpeed().setSpeedUnit(ChronoUnit.SECONDS).setStyle(ProgressBarStyle.ASCII)
+                    .setUpdateIntervalMillis(500).continuousUpdate()).build() : null;
             try {
                 reader.read(e -> {
                     w.accept(e);

@@ -18,6 +18,14 @@ public interface RawReader extends AutoCloseable {
     /** Streams every image once, in source order. May call {@code sink} from several threads. */
     void read(ExampleSink sink) throws IOException;
 
+    /**
+     * What the class numbers of a factor stand for when the input decides it (Cars3D: which file is which car),
+     * one line per factor, recorded in the manifest's provenance; empty when the classes are fixed by the dataset.
+     */
+    default String classMapping() {
+        return "";
+    }
+
     @Override
     default void close() throws IOException {
     }

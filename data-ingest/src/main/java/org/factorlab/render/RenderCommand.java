@@ -57,7 +57,7 @@ public final class RenderCommand implements Callable<Integer>, CliCommand {
     @Option(names = "--zstd-level", defaultValue = "1", description = "Parquet zstd level (default ${DEFAULT-VALUE}).")
     int zstdLevel;
 
-    @Option(names = "--spill-dir", description = "Local directory for the shuffle's spill files (default: java.io.tmpdir).")
+    @Option(names = {"--tmp-dir", "--spill-dir"}, description = "Local directory for the shuffle's spill files (default: java.io.tmpdir).")
     Path spillDir;
 
     @Option(names = "--sheet", description = "Also write a PNG contact sheet of 32 random sample images to this local file.")
@@ -92,8 +92,8 @@ public final class RenderCommand implements Callable<Integer>, CliCommand {
         long t0 = System.nanoTime();
         Manifest m;
         try (ShardWriter w = ShardWriter.create(out, spec, opts, conf)) {
-            try (ProgressBar bar = new ProgressBarBuilder().setTaskName("Rendering").setInitialMax(r.count()).setUnit(" img", 1)
-                    .showSpeed().build()) {
+            try (ProgressBar bar = org.factorlab.shards.ProgressBars.forStderr(new ProgressBarBuilder().setTaskName("Rendering")
+                    .setInitialMax(r.count()).setUnit(" img", 1).showSpeed()).build()) {
                 r.read((Example e) -> {
                     w.accept(e);
                     bar.step();

@@ -28,10 +28,10 @@ import org.factorlab.provenance.Provenance;
  * row count, shuffle seed, each shard (file name, rows, bytes, SHA-256) and the provenance of the write.
  */
 @JsonPropertyOrder({"format", "formatVersion", "dataset", "factors", "attributes", "imageShape", "rows", "shardCount", "rowsPerShard",
-        "shuffleSeed", "compression", "shards", "provenance"})
+        "shuffleSeed", "compression", "shards", "contentSha256", "provenance"})
 public record Manifest(String format, int formatVersion, String dataset, List<Factor> factors, List<String> attributes,
                       ImageShape imageShape, long rows, int shardCount, long rowsPerShard, long shuffleSeed, String compression,
-                      List<Shard> shards, Provenance provenance) {
+                      List<Shard> shards, String contentSha256, Provenance provenance) {
     public static final String FILE_NAME = "_manifest.json";
     public static final String FORMAT = "factorlab-shards";
     public static final int FORMAT_VERSION = 1;
@@ -42,9 +42,23 @@ public record Manifest(String format, int formatVersion, String dataset, List<Fa
             .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-    /** One shard file: its name relative to the dataset directory, row count, size in bytes and SHA-256 (hex). */
-    @JsonPropertyOrder({"file", "rows", "bytes", "sha256"})
-    public record Shard(String file, long rows, long bytes, String sha256) {
+    /**
+     * One shard file: its name relative to the dataset directory, row count, size in bytes, SHA-256 of the file (hex,
+     * for corruption checks) and SHA-256 of its rows ({@link ContentDigest}; null in manifests written before it
+     * existed).
+     */
+    @JsonPropertyOrder({"file", "rows", "bytes", "sha256", "contentSha256"})
+    public record Shard(String file, long rows, long bytes, String sha256, String contentSha256) {
+        public Shard(String file, long rows, long bytes, String sha256) {
+            this(file, rows, bytes, sha256, null);
+        }
+
+        /** Same file name and rows: by content digest when both have one, else by file bytes. */
+        public boolean sameContent(Shard o) {
+            if (o == null || !Objects.equals(file, o.file) || rows != o.rows) return false;
+            if (contentSha256 != null && o.contentSha256 != null) return contentSha256.equals(o.contentSha256);
+            return bytes == o.bytes && Objects.equals(sha256, o.sha256);
+        }
     }
 
     public Manifest {
@@ -60,13 +74,17 @@ public record Manifest(String format, int formatVersion, String dataset, List<Fa
     }
 
     /**
-     * Whether two manifests describe the same stored data (same spec, rows, shuffle and shard bytes); provenance
-     * (who wrote it, when) does not count.
+     * Whether two manifests describe the same stored data (same spec, rows, shuffle and shard contents); provenance
+     * (who wrote it, when) does not count, and neither do the shard files' bytes when both manifests carry content
+     * digests (Parquet files of equal rows may differ byte-wise between JVMs, see {@link ContentDigest}).
      */
     public boolean sameDataset(Manifest o) {
-        return o != null && Objects.equals(format, o.format) && formatVersion == o.formatVersion
-                && spec().equals(o.spec()) && rows == o.rows && shardCount == o.shardCount && rowsPerShard == o.rowsPerShard
-                && shuffleSeed == o.shuffleSeed && Objects.equals(compression, o.compression) && shards.equals(o.shards);
+        if (o == null || !Objects.equals(format, o.format) || formatVersion != o.formatVersion
+                || !spec().equals(o.spec()) || rows != o.rows || shardCount != o.shardCount || rowsPerShard != o.rowsPerShard
+                || shuffleSeed != o.shuffleSeed || !Objects.equals(compression, o.compression) || shards.size() != o.shards.size())
+            return false;
+        for (int i = 0; i < shards.size(); i++) if (!shards.get(i).sameContent(o.shards.get(i))) return false;
+        return true;
     }
 
     public byte[] toJson() {
@@ -147,9 +165,13 @@ public record Manifest(String format, int formatVersion, String dataset, List<Fa
             if (s.bytes() < 1) throw new InvalidInputException(where, f + ".bytes", "must be positive, got " + s.bytes());
             if (s.sha256() == null || !s.sha256().matches("[0-9a-f]{64}"))
                 throw new InvalidInputException(where, f + ".sha256", "not a lower-case hex SHA-256: " + s.sha256());
+            if (s.contentSha256() != null && !s.contentSha256().matches("[0-9a-f]{64}"))
+                throw new InvalidInputException(where, f + ".contentSha256", "not a lower-case hex SHA-256: " + s.contentSha256());
             sum += s.rows();
         }
         if (sum != rows) throw new InvalidInputException(where, "rows", rows + " rows but the shards hold " + sum);
+        if (contentSha256 != null && !contentSha256.equals(ContentDigest.ofShards(shards)))
+            throw new InvalidInputException(where, "contentSha256", "does not match the shards' content digests");
     }
 
     static String sha256Hex(byte[] bytes) {

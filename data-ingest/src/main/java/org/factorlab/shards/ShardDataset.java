@@ -100,6 +100,21 @@ public final class ShardDataset {
         for (int s = 0; s < shardCount(); s++) readVerified(s);
     }
 
+    /**
+     * Decodes every shard and checks its rows against the manifest's content digests ({@link ContentDigest}); a
+     * manifest written before content digests existed has none to check.
+     */
+    public void verifyContent() throws IOException {
+        for (int s = 0; s < shardCount(); s++) {
+            Manifest.Shard shard = manifest.shards().get(s);
+            if (shard.contentSha256() == null) continue;
+            String got = ContentDigest.of(examples(new Selection(List.of(new Range(s, 0, shard.rows())))));
+            if (!got.equals(shard.contentSha256()))
+                throw new CorruptShardException(uri().toString(), shard.file(), "its rows' content digest " + got
+                        + " differs from the manifest's contentSha256 " + shard.contentSha256());
+        }
+    }
+
     // ---- selections: which rows a reader (or a Spark worker) sees ------------------------------------------------
 
     /** A contiguous run of rows {@code [from, to)} inside shard {@code shard} (row numbers within the file). */

@@ -125,6 +125,7 @@ public final class ShardWriter implements RawReader.ExampleSink, AutoCloseable {
     private final FactorGrid grid;
     private final int imageBytes;
     private final java.nio.file.Path spill;
+    private final Thread cleanup;
     private final Bucket[] buckets;
     private final int rowBytes;
     private final ThreadLocal<ByteBuffer> encodeBuffer;
@@ -147,8 +148,15 @@ public final class ShardWriter implements RawReader.ExampleSink, AutoCloseable {
                 : (int) Math.min(MAX_BUCKETS, Math.max(1, ceilDiv(options.expectedRows() * rowBytes, SPILL_BUCKET_RAW_BYTES)));
         java.nio.file.Path parent = options.spillDir() != null ? options.spillDir()
                 : java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
-        Files.createDirectories(parent);
-        this.spill = Files.createTempDirectory(parent, "factorlab-shuffle-");
+        this.spill = SpillDirs.create(parent);
+        this.cleanup = new Thread(() -> {
+            try {
+                deleteSpill();
+            } catch (IOException ignored) {
+                // exiting anyway; the next writer removes what is left
+            }
+        }, "factorlab-shuffle-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
         this.buckets = new Bucket[n];
         for (int b = 0; b < n; b++) buckets[b] = new Bucket(spill.resolve(String.format("bucket-%04d.bin", b)));
     }
@@ -293,9 +301,13 @@ public final class ShardWriter implements RawReader.ExampleSink, AutoCloseable {
             if (!fs.mkdirs(tmp)) throw new IOException("cannot create " + tmp);
             List<Manifest.Shard> entries = writeShards(tmp, n, shards, start);
             Manifest m = new Manifest(Manifest.FORMAT, Manifest.FORMAT_VERSION, spec.name(), spec.factors(), spec.attributes(),
-                    spec.imageShape(), n, entries.size(), rowsPerShard, options.seed(), Manifest.COMPRESSION, entries, provenance);
+                    spec.imageShape(), n, entries.size(), rowsPerShard, options.seed(), Manifest.COMPRESSION, entries,
+                    ContentDigest.ofShards(entries), provenance);
             if (existing != null) {
-                if (existing.sameDataset(m)) return existing;
+                if (existing.sameDataset(m)) {
+                    removeStaleTemporaries(tmp); // left by a killed re-run
+                    return existing;
+                }
                 throw new DatasetConflictException("output " + dir + " already holds a different dataset " + spec.name()
                         + " (" + firstDifference(existing, m) + "); remove it or choose another path");
             }
@@ -315,8 +327,8 @@ public final class ShardWriter implements RawReader.ExampleSink, AutoCloseable {
             return t;
         });
         ProgressBar bar = options.progress()
-                ? new ProgressBarBuilder().setTaskName("Writing " + shards + " shards").setInitialMax(n).setUnit(" img", 1)
-                .showSpeed().build() : null;
+                ? ProgressBars.forStderr(new ProgressBarBuilder().setTaskName("Writing " + shards + " shards").setInitialMax(n)
+                .setUnit(" img", 1).showSpeed()).build() : null;
         try {
             List<Future<Manifest.Shard>> futures = new ArrayList<>();
             for (int s = 0; s < shards; s++) {
@@ -353,6 +365,7 @@ public final class ShardWriter implements RawReader.ExampleSink, AutoCloseable {
         String name = shardName(shard);
         DigestOutputFile file = new DigestOutputFile(fs, new Path(tmp, name));
         SpilledRows.Cursor cursor = new SpilledRows.Cursor();
+        ContentDigest content = new ContentDigest();
         try (ParquetWriter<SpilledRows.Cursor> w = writer(file)) {
             for (int b = 0; b < buckets.length; b++) {
                 long bs = start[b], be = start[b + 1];
@@ -361,12 +374,13 @@ public final class ShardWriter implements RawReader.ExampleSink, AutoCloseable {
                 cursor.rows = rows;
                 for (long r = Math.max(lo, bs); r < Math.min(hi, be); r++) {
                     cursor.offset = rows.offset((int) (r - bs));
+                    content.add(rows, cursor.offset);
                     w.write(cursor);
                 }
                 if (bar != null) bar.stepBy(Math.min(hi, be) - Math.max(lo, bs));
             }
         }
-        return new Manifest.Shard(name, hi - lo, file.length(), file.sha256());
+        return new Manifest.Shard(name, hi - lo, file.length(), file.sha256(), content.hex());
     }
 
     private ParquetWriter<SpilledRows.Cursor> writer(OutputFile file) throws IOException {
@@ -408,11 +422,19 @@ public final class ShardWriter implements RawReader.ExampleSink, AutoCloseable {
         if (!fs.rename(mtmp, new Path(dir, Manifest.FILE_NAME))) throw new IOException("cannot rename manifest into " + dir);
     }
 
+    private void removeStaleTemporaries(Path keep) throws IOException {
+        for (FileStatus st : fs.listStatus(dir)) {
+            String name = st.getPath().getName();
+            if ((name.startsWith(TEMP_PREFIX) && !name.equals(keep.getName())) || name.equals(Manifest.FILE_NAME + ".tmp"))
+                fs.delete(st.getPath(), true);
+        }
+    }
+
     private static String firstDifference(Manifest a, Manifest b) {
         if (a.rows() != b.rows()) return a.rows() + " rows there, " + b.rows() + " now";
         if (a.shards().size() != b.shards().size()) return a.shards().size() + " shards there, " + b.shards().size() + " now";
         for (int i = 0; i < a.shards().size(); i++)
-            if (!a.shards().get(i).equals(b.shards().get(i))) return "shard " + a.shards().get(i).file() + " differs";
+            if (!a.shards().get(i).sameContent(b.shards().get(i))) return "shard " + a.shards().get(i).file() + " differs (its rows are not the same)";
         return "manifest differs";
     }
 
@@ -437,11 +459,12 @@ public final class ShardWriter implements RawReader.ExampleSink, AutoCloseable {
     }
 
     private void deleteSpill() throws IOException {
-        if (!Files.exists(spill)) return;
-        try (var files = Files.list(spill)) {
-            for (java.nio.file.Path p : files.toList()) Files.deleteIfExists(p);
+        if (Files.exists(spill)) SpillDirs.deleteTree(spill);
+        try {
+            if (Thread.currentThread() != cleanup) Runtime.getRuntime().removeShutdownHook(cleanup);
+        } catch (IllegalStateException | IllegalArgumentException ignored) {
+            // shutting down already, or removed before
         }
-        Files.deleteIfExists(spill);
     }
 
     /** One spill file: rows whose shuffle key falls in this bucket's key range. */

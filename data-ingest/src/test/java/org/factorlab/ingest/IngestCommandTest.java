@@ -103,6 +103,8 @@ class IngestCommandTest {
             Manifest m = ingestAndCompare(r, "cars3d", "--input", Fixtures.path("cars3d/ok").toString(),
                     "--output", out("cars3d"), "--allow-partial", "--no-progress");
             assertArrayEquals(new int[]{4, 24, 3}, m.spec().factorSizes());
+            assertTrue(m.provenance().configText().contains("car classes by file (class: file name): 0: car_a_mesh.mat, 1: car_b_mesh.mat, 2: car_c_mesh.mat"),
+                    m.provenance().configText());
         }
         try (var r = new CelebaReader(Fixtures.path("celeba/ok"), new ReadOptions(1, false, CelebaCrop.BOX_128))) {
             Manifest m = ingestAndCompare(r, "celeba", "--input", Fixtures.path("celeba/ok").toString(),
@@ -130,15 +132,26 @@ class IngestCommandTest {
     }
 
     @Test
+    void anMpi3dFileOfTheOlderReleaseSaysItBecomesMpi3d460k() {
+        Object[] r = run("mpi3d", "--input", Fixtures.path("mpi3d/mpi3d_460800_truncated.npz").toString(), "--output", out("m460"), "--no-progress");
+        String err = (String) r[1];
+        assertTrue(err.contains("holds 460,800 images, the layout of mpi3d_460k; the dataset is ingested as mpi3d_460k"), err);
+    }
+
+    @Test
     void rerunIsIdempotentAndADifferentDatasetIsRefused() throws IOException {
         String h5 = Fixtures.path("shapes3d/3dshapes_subset.h5").toString();
         String output = out("same");
         assertEquals(0, run("shapes3d", "--input", h5, "--output", output, "--no-progress")[0]);
         Path manifest = tmp.resolve("same").resolve(Manifest.FILE_NAME);
         byte[] first = Files.readAllBytes(manifest);
+        // what a re-run killed while writing leaves behind
+        Path killed = Files.createDirectories(tmp.resolve("same").resolve("_temporary-0000"));
+        Files.write(killed.resolve("part-00000.parquet"), new byte[100]);
         Object[] again = run("shapes3d", "--input", h5, "--output", output, "--no-progress");
         assertEquals(0, again[0], (String) again[1]);
         assertArrayEquals(first, Files.readAllBytes(manifest), "a re-run leaves the dataset untouched");
+        assertTrue(Files.notExists(killed), "and removes what a killed re-run left");
 
         Object[] other = run("dsprites", "--input", Fixtures.path("dsprites/dsprites_subset.npz").toString(), "--output", output, "--no-progress");
         assertEquals(1, other[0]);
@@ -163,7 +176,7 @@ class IngestCommandTest {
                 {"mpi3d_460k", "mpi3d/mpi3d_1036800_truncated.npz", "[images]", "not mpi3d_460k"},
                 {"dsprites", "dsprites/dsprites_bad_classes.npz", "[latents_classes[4, 1]]", "outside"},
                 {"dsprites", "dsprites/dsprites_bad_pixels.npz", "[imgs]", "pixel value"},
-                {"cars3d", "cars3d/ok", "cars3d/ok", "183"},
+                {"cars3d", "cars3d/ok", "cars3d/ok", "183 (pass --allow-partial"},
                 {"cars3d", "cars3d/no_im", "car_a_mesh.mat [im]", "no variable"},
                 {"cars3d", "cars3d/wrong_dims", "car_a_mesh.mat [im]", "dimensions"},
                 {"celeba", "celeba/bad_jpeg", "000002.jpg", "unreadable JPEG"},

@@ -17,7 +17,9 @@ public record Provenance(String configText, long seed, String dataManifestSha256
                          @JsonInclude(JsonInclude.Include.NON_NULL) String family,
                          @JsonInclude(JsonInclude.Include.NON_EMPTY) java.util.List<Parent> parents) {
     public Provenance {
-        libraries = Map.copyOf(libraries);
+        // sorted by name: Map.copyOf iterates in an order that changes from one JVM to the next, which made two
+        // equal checkpoints' checkpoint.json differ in more than createdAt
+        libraries = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(libraries));
         parents = parents == null ? java.util.List.of() : java.util.List.copyOf(parents);
     }
 

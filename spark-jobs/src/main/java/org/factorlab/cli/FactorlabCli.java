@@ -23,11 +23,7 @@ public final class FactorlabCli implements Runnable {
         CommandLine bench = new CommandLine(new Bench());
         addAll(bench, BenchmarkCommand.class);
         cl.addSubcommand(bench);
-        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            cmd.getErr().println(cmd.getColorScheme().errorText("error: " + ex.getMessage()));
-            if (Boolean.getBoolean("factorlab.debug")) ex.printStackTrace(cmd.getErr());
-            return 1;
-        });
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> CliErrors.report(ex, cmd));
         return cl;
     }
 

@@ -68,6 +68,9 @@ public final class EvaluateCommand implements Callable<Integer>, CliCommand {
     @Option(names = "--unit-size", defaultValue = "1", description = "Dims per unit of vector-valued codes; > 1 reduces each unit to its first principal component (default ${DEFAULT-VALUE}).")
     int unitSize;
 
+    @Option(names = "--verbose", description = "On an error, print the full stack trace too (by default one line says what failed).")
+    boolean verbose;
+
     @Option(names = "--spark-master", description = "Spark master (default: spark.master from spark-submit, else local[*]).")
     String master;
 

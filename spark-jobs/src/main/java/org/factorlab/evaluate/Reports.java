@@ -169,17 +169,19 @@ public final class Reports {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 
-    /** Writes to a hidden temporary name in the same directory, then renames (no half-written file is visible). */
+    /**
+     * Writes to a hidden temporary name in the same directory, then renames over the target in one atomic step (no
+     * half-written file is visible, and a crash leaves the old or the new version; see AtomicReplace).
+     */
     static void atomicWrite(FileSystem fileSystem, Path target, CodesFile.Writer writer) throws IOException {
         // the local file system would leave a hidden .crc file beside every file; write through the raw one
-        FileSystem fs = fileSystem instanceof org.apache.hadoop.fs.LocalFileSystem local ? local.getRawFileSystem() : fileSystem;
+        FileSystem fs = org.factorlab.spark.AtomicReplace.writer(fileSystem);
         Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp-" + java.util.UUID.randomUUID());
         try {
             try (OutputStream out = fs.create(tmp, true)) {
                 writer.write(out);
             }
-            if (fs.exists(target) && !fs.delete(target, false)) throw new IOException("cannot replace " + target);
-            if (!fs.rename(tmp, target)) throw new IOException("cannot rename " + tmp + " to " + target);
+            org.factorlab.spark.AtomicReplace.replace(fileSystem, tmp, target);
         } finally {
             if (fs.exists(tmp)) fs.delete(tmp, false);
         }

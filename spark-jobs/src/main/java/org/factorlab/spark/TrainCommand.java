@@ -42,7 +42,9 @@ public final class TrainCommand implements CliCommand, Runnable {
     @Override
     public void run() {
         if (spark) {
-            TrainResult r = TrainJob.run(options.toParams(null));
+            TrainJobParams params = options.toParams(null);
+            options.applyRestart(null);
+            TrainResult r = TrainJob.run(params);
             System.out.println("run directory: " + r.runDir());
             System.out.println("final checkpoint: " + r.finalCheckpoint());
             return;
@@ -62,6 +64,7 @@ public final class TrainCommand implements CliCommand, Runnable {
         TrainOptions.Resolved r = options.resolve(conf, batchSize);
         TrainSettings t = r.train();
         Path runDir = localDir(options.runDir);
+        if (options.restart) discardLocalRun(runDir);
         WorkerData data = DataSources.open(options.data, conf);
         var family = Families.get(options.model);
         Parents parents = Parents.load(family.parents(r.configText()), ParentBytes.reader(conf));
@@ -71,6 +74,16 @@ public final class TrainCommand implements CliCommand, Runnable {
         try (TrainingSession session = family.open(r.configText(), t.seed(), parents);
              BatchSource batches = data.open(0, 1, t.batchSize(), t.seed())) {
             return new Trainer(opts, System.out).run(session, batches);
+        }
+    }
+
+    /** --restart on one machine: removes the checkpoints and loss.csv, so training starts at step 0. */
+    private static void discardLocalRun(Path dir) {
+        try {
+            for (Path p : Trainer.checkpoints(dir)) java.nio.file.Files.delete(p);
+            java.nio.file.Files.deleteIfExists(dir.resolve(Trainer.LOSS_CSV));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(dir + ": cannot discard the previous run (" + e.getMessage() + ")", e);
         }
     }
 

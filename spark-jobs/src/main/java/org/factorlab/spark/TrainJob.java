@@ -29,7 +29,7 @@ import picocli.CommandLine;
 
 /**
  * Distributed training with synchronous parameter averaging (DESIGN.md section 3), for any model a
- * {@code ModelProvider} registers. Each round the driver broadcasts the {@link TrainingState} (parameters and
+ * {@code ModelFamily} registers. Each round the driver broadcasts the {@link TrainingState} (parameters and
  * updater state); each of {@code workers} tasks rebuilds (or reuses) the session, loads the state, trains
  * {@code averagingFrequency} minibatches of its own equal-size partition, and returns its state; treeAggregate sums
  * them and the driver divides, keeps the EMA, logs, and checkpoints into the run directory.
@@ -65,7 +65,9 @@ public final class TrainJob {
 
         @Override
         public void run() {
-            TrainResult r = TrainJob.run(options.toParams(null));
+            TrainJobParams params = options.toParams(null);
+            options.applyRestart(null);
+            TrainResult r = TrainJob.run(params);
             System.out.println("run directory: " + r.runDir());
         }
     }
@@ -132,7 +134,7 @@ public final class TrainJob {
                         + "); pass --resume to continue it, or choose a new --run-dir");
             checkSameJob(dir, job);
             Provenance prov = readJson(dir, RunDirectory.PROVENANCE, Provenance.class);
-            var loaded = dir.newestReadable();
+            var loaded = dir.resumePoint();
             if (loaded.isPresent()) {
                 Checkpoint c = loaded.get().checkpoint();
                 int round = loaded.get().file().round();
@@ -142,10 +144,8 @@ public final class TrainJob {
                 if (c.state().step() != (long) round * p.averagingFrequency())
                     throw new IllegalStateException(loaded.get().file().path() + " [step]: " + c.state().step()
                             + " steps, expected " + round + " rounds x " + p.averagingFrequency());
-                List<RoundStats> history = dir.exists(RunDirectory.HISTORY)
-                        ? new ArrayList<>(RoundStats.parseCsv(dir.readText(RunDirectory.HISTORY), dir.path(RunDirectory.HISTORY).toString())
-                        .stream().filter(s -> s.round() <= round).toList())
-                        : new ArrayList<>();
+                List<RoundStats> history = ResumedHistory.load(dir, round);
+                dir.writeText(RunDirectory.HISTORY, RoundStats.toCsv(history)); // the view, from the checkpoint's history
                 LOG.info("resuming {} from {} (round {}, step {})", dir.root(), loaded.get().file().path(), round, c.state().step());
                 Map<String, INDArray> ema = p.emaDecay() > 0 ? new LinkedHashMap<>(c.ema()) : Map.of();
                 return new Start(prov, c.state(), ema, history, round, loaded.get().file().path().toString());
@@ -271,7 +271,8 @@ public final class TrainJob {
             }
             if ((r + 1) % p.checkpointEvery() == 0 || r + 1 == p.rounds() || outOfTime) {
                 long c0 = System.nanoTime();
-                lastCheckpoint = dir.writeCheckpoint(r + 1, new Checkpoint(p.model(), state, ema, start.provenance())).toString();
+                lastCheckpoint = dir.writeCheckpoint(r + 1, new Checkpoint(p.model(), state, ema, start.provenance()),
+                        RoundStats.toCsv(history)).toString();
                 dir.prune(p.keepCheckpoints());
                 metrics.recordCheckpoint(System.nanoTime() - c0);
                 LOG.info("checkpoint {} ({} ms)", lastCheckpoint, (System.nanoTime() - c0) / 1_000_000);

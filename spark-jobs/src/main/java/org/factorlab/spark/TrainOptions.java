@@ -61,8 +61,11 @@ public final class TrainOptions {
             description = "Override one config key, e.g. --set model.beta=4 --set train.seed=1 (repeatable). Unknown keys and bad values are errors.")
     java.util.List<String> sets = new java.util.ArrayList<>();
 
-    @Option(names = "--resume", description = "Continue from the newest complete checkpoint in --run-dir.")
+    @Option(names = "--resume", description = "Continue from the newest complete checkpoint in --run-dir (an error if it has checkpoints but none is readable).")
     boolean resume;
+
+    @Option(names = "--restart", description = "Discard the run in --run-dir (its checkpoints, history and job files) and start over at round 0.")
+    boolean restart;
 
     @Option(names = "--aggregation-depth", defaultValue = "2", description = "treeAggregate depth (default ${DEFAULT-VALUE}).")
     int aggregationDepth;
@@ -107,6 +110,15 @@ public final class TrainOptions {
                 .aggregationDepth(aggregationDepth).maxWallSeconds(maxWallSeconds);
         conf.forEach(b::sparkConf);
         return b.build();
+    }
+
+    /** {@code --restart}: removes the previous run from the Spark run directory before the job starts. */
+    void applyRestart(Configuration hadoopConf) {
+        if (!restart) return;
+        if (resume) throw new IllegalArgumentException("--resume and --restart exclude each other: continue the run, or start it over");
+        RunDirectory dir = new RunDirectory(runDir, hadoopConf == null ? new Configuration() : hadoopConf);
+        dir.discardRun();
+        org.slf4j.LoggerFactory.getLogger(TrainOptions.class).info("--restart: discarded the previous run in {}", dir.root());
     }
 
     static String readConfig(String location, Configuration conf) {

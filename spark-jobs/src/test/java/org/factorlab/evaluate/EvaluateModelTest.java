@@ -135,6 +135,35 @@ class EvaluateModelTest {
     }
 
     @Test
+    void aCorruptShardFailsWithOneLineNamingIt() throws Exception {
+        Path runDir = run("corrupt-run", 1);
+        Path copy = tmp.resolve("corrupt-data");
+        Path src = Path.of(URI.create(data));
+        Files.createDirectories(copy);
+        try (var files = Files.list(src)) {
+            for (Path f : files.toList()) if (!f.getFileName().toString().endsWith(".crc")) Files.copy(f, copy.resolve(f.getFileName()));
+        }
+        Path shard = copy.resolve("part-00000.parquet");
+        byte[] b = Files.readAllBytes(shard);
+        b[b.length / 2] ^= 0x5a;
+        Files.write(shard, b);
+        for (boolean verbose : new boolean[]{false, true}) {
+            var err = new java.io.StringWriter();
+            var cl = org.factorlab.cli.FactorlabCli.commandLine();
+            cl.setErr(new java.io.PrintWriter(err));
+            var args = new java.util.ArrayList<>(java.util.List.of("evaluate", "--model", runDir.toUri().toString(), "--data",
+                    copy.toUri().toString(), "--metrics", "mig", "--spark-master", "local[1]"));
+            if (verbose) args.add("--verbose");
+            assertEquals(1, cl.execute(args.toArray(String[]::new)));
+            String[] lines = err.toString().strip().split("\n");
+            assertTrue(lines[0].startsWith("error: ") && lines[0].contains("part-00000.parquet") && !lines[0].contains("stage failure"),
+                    err.toString());
+            if (verbose) assertTrue(lines.length > 5, "--verbose prints the trace: " + err);
+            else assertEquals(1, lines.length, err.toString());
+        }
+    }
+
+    @Test
     void badModelArgumentsFailNamingThem() {
         var e = assertThrows(IllegalArgumentException.class, () -> ModelEncoding.load(tmp.resolve("nope").toUri().toString(), new Configuration()));
         assertTrue(e.getMessage().contains("nope"), e.getMessage());
