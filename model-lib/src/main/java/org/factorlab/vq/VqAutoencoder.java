@@ -33,6 +33,7 @@ public final class VqAutoencoder implements TrainedModel, Decoding {
 
     private final VqConfig config;
     private final double scale;
+    private final Map<String, INDArray> parameters;
     private final INDArray codebook;
     private final CompiledGraph encoder;
     private final CompiledGraph decoder;
@@ -46,6 +47,7 @@ public final class VqAutoencoder implements TrainedModel, Decoding {
             throw new IllegalArgumentException("vqae: " + VqSession.SCALE_FACTOR + " must be positive and finite, got " + scaleFactor);
         this.config = config;
         this.scale = scaleFactor;
+        this.parameters = parameters;
         VqConfig.Model m = config.model();
         SameDiff enc = SameDiff.create();
         SDVariable x = enc.placeHolder(IMAGES, DataType.FLOAT, -1, m.imageChannels(), m.imageSize(), m.imageSize());
@@ -86,6 +88,16 @@ public final class VqAutoencoder implements TrainedModel, Decoding {
     /** LDM's scale_factor: latents are multiplied by it after encoding and divided by it before decoding. */
     public double scaleFactor() {
         return scale;
+    }
+
+    /**
+     * This first stage with LDM's {@code scale_by_std} recomputed on {@code images}: scale = 1 / std (unbiased) of
+     * their unscaled latents. What a latent diffusion model does on its first batch; the checkpoint's own value comes
+     * from the last training batch under the parameters before the last update.
+     */
+    public VqAutoencoder withScaleFactorOf(INDArray images) {
+        double std = encode(images).div(scale).castTo(DataType.DOUBLE).stdNumber().doubleValue();
+        return new VqAutoencoder(config, parameters, 1.0 / std);
     }
 
     /** {@code [embedDim, H/f, W/f]}. */
