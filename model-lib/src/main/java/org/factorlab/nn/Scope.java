@@ -63,6 +63,15 @@ public final class Scope {
         return sd.var(full, Nd4j.create(v, shape, dtype));
     }
 
+    /** A trainable parameter drawn from N(mean, std^2) (e.g. taming's discriminator init N(0, 0.02)). */
+    public SDVariable normal(String local, double mean, double std, long... shape) {
+        String full = name(local);
+        SplittableRandom rng = rng(seed, full);
+        double[] v = new double[(int) length(shape)];
+        for (int i = 0; i < v.length; i++) v[i] = mean + std * rng.nextGaussian();
+        return sd.var(full, Nd4j.create(v, shape, dtype));
+    }
+
     public SDVariable constantFill(String local, double value, long... shape) {
         return sd.var(name(local), Nd4j.valueArrayOf(shape, value, dtype));
     }
