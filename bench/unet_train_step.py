@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """PyTorch side of `factorlab bench train-step`: one EncDiff training step of the reference network.
 
-Builds the network of docs/REFERENCE.md section 1 the way latent diffusion (LDM) builds it -- written here from
+Builds the network of docs/reference.md the way latent diffusion (LDM) builds it -- written here from
 the architecture description, not copied:
   * U-Net (LDM openaimodel.UNetModel): model_channels 64, channel_mult [1,2,4,4], 2 ResBlocks per level,
     scale-shift norm, ResBlock up/down (resblock_updown), spatial transformers at the levels whose downsampling

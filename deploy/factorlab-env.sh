@@ -5,7 +5,7 @@ FACTORLAB_HOME="${FACTORLAB_HOME:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pw
 if [[ -z "${FACTORLAB_JAR:-}" ]]; then
   FACTORLAB_JAR="$(ls "$FACTORLAB_HOME"/spark-jobs/target/spark-jobs-*-spark.jar "$FACTORLAB_HOME"/factorlab-spark.jar 2>/dev/null | head -1 || true)"
 fi
-# Spark on JDK 17 (DESIGN.md section 3): the same flags as surefire and bin/factorlab, for driver and executors.
+# Spark on JDK 17 (docs/deploy.md): the same flags as surefire and bin/factorlab, for driver and executors.
 FACTORLAB_JVM_OPTS="--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED \
 --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED \
 --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED \

@@ -3,7 +3,7 @@ package org.factorlab.data;
 import java.util.List;
 import java.util.Locale;
 
-/** The datasets Factorlab knows, with their factor grids as the published files store them (REFERENCE.md section 4). */
+/** The datasets Factorlab knows, with their factor grids as the published files store them (docs/data.md). */
 public enum KnownDataset {
     SHAPES3D, MPI3D, MPI3D_460K, CARS3D, DSPRITES, CELEBA;
 

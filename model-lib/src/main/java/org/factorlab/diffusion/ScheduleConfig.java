@@ -7,7 +7,7 @@ package org.factorlab.diffusion;
 public record ScheduleConfig(BetaSchedule schedule, int timesteps, double linearStart, double linearEnd, double cosineS) {
     /** LDM's default T. */
     public static final int DEFAULT_TIMESTEPS = 1000;
-    /** EncDiff/DisDiff Shapes3D configs (REFERENCE.md section 1). */
+    /** EncDiff/DisDiff Shapes3D configs (docs/reference.md). */
     public static final double ENCDIFF_LINEAR_START = 0.0015;
     public static final double ENCDIFF_LINEAR_END = 0.0155;
     /** The defaults of LDM's make_beta_schedule (and DDPM's schedule endpoints). */

@@ -1,7 +1,7 @@
 package org.factorlab.nn;
 
 /**
- * Encoder4 sizes (REFERENCE.md section 1): {@code downsamples} x [conv 4x4 stride 2, {@code channels}, norm, ReLU]
+ * Encoder4 sizes (docs/reference.md): {@code downsamples} x [conv 4x4 stride 2, {@code channels}, norm, ReLU]
  * (the third without ReLU), {@code resBlocks} residual blocks, norm, ReLU, flatten, Linear -> {@code outDim}.
  * Input {@code resolution} must be divisible by 2^downsamples (32 and 64 both work with 4).
  */

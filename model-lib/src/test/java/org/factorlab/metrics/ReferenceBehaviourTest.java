@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-/** The behaviour disentanglement_lib's own tests check (REFERENCE.md section 3). */
+/** The behaviour disentanglement_lib's own tests check (docs/metrics.md). */
 class ReferenceBehaviourTest {
     static final double LN2_LN10 = Math.log(2) / Math.log(10);
 

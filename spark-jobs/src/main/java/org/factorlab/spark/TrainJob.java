@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
 /**
- * Distributed training with synchronous parameter averaging (DESIGN.md section 3), for any model a
+ * Distributed training with synchronous parameter averaging (docs/deploy.md), for any model a
  * {@code ModelFamily} registers. Each round the driver broadcasts the {@link TrainingState} (parameters and
  * updater state); each of {@code workers} tasks rebuilds (or reuses) the session, loads the state, trains
  * {@code averagingFrequency} minibatches of its own equal-size partition, and returns its state; treeAggregate sums
