@@ -149,6 +149,21 @@ public abstract class GraphSession implements TrainingSession {
         return groups;
     }
 
+    /** Times every op of the step by op type from now on (benchmarks; adds a clock read per op). */
+    public final void setProfiling(boolean on) {
+        gradients.setProfiling(on);
+    }
+
+    /** Per op type: {calls, nanoseconds} since profiling was switched on. */
+    public final Map<String, long[]> profile() {
+        return gradients.profile();
+    }
+
+    /** Ops the step executes (forward and backward). */
+    public final int opCount() {
+        return gradients.opCount();
+    }
+
     @Override
     public final List<String> lossNames() {
         return List.copyOf(losses.keySet());

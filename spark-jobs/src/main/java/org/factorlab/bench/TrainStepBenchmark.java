@@ -43,7 +43,8 @@ import picocli.CommandLine.Option;
  * same network in PyTorch ({@code bench/unet_train_step.py}) in the same run, with the ratio of throughputs.
  */
 @Command(name = "train-step", mixinStandardHelpOptions = true,
-        description = "ms/step and images/s of an EncDiff training step (reference U-Net) in ND4J vs PyTorch on this CPU.")
+        description = "ms/step and images/s of a training step in ND4J vs PyTorch on this CPU: the EncDiff reference network, "
+                + "or with --model a family's own config.")
 public final class TrainStepBenchmark implements BenchmarkCommand, Callable<Integer> {
     @Option(names = "--sizes", split = ",", defaultValue = "16,32", description = "U-Net input sides (default ${DEFAULT-VALUE}).")
     List<Integer> sizes;
@@ -78,6 +79,16 @@ public final class TrainStepBenchmark implements BenchmarkCommand, Callable<Inte
     @Option(names = "--profile", description = "Print the compiled executor's time per op type over the timed steps.")
     boolean profile;
 
+    @Option(names = "--model", description = "Time this family's own training step (its --config, default conf/<model>-pixel32.yaml) "
+            + "instead of the EncDiff reference network; VAE families are compared with bench/vae_train_step.py.")
+    String model;
+
+    @Option(names = "--config", description = "With --model: the config (default conf/<model>-pixel32.yaml, else the family's defaults).")
+    Path config;
+
+    @Option(names = "--vae-script", defaultValue = "bench/vae_train_step.py", description = "PyTorch twin of the VAE families (default ${DEFAULT-VALUE}).")
+    Path vaeScript;
+
     /** How the ND4J side runs the same gradient graph. */
     enum Executor { compiled, samediff }
 
@@ -86,6 +97,11 @@ public final class TrainStepBenchmark implements BenchmarkCommand, Callable<Inte
         if (threads > 0) {
             Nd4j.getEnvironment().setMaxThreads(threads);
             Nd4j.getEnvironment().setMaxMasterThreads(threads);
+        }
+        if (model != null) {
+            Path cfg = config != null ? config : Path.of("conf", model + "-pixel32.yaml");
+            String text = config != null || Files.exists(cfg) ? Files.readString(cfg) : "";
+            return new FamilyStepTiming(model, text, batch, Math.max(steps, 1), warmup, python, vaeScript, skipPytorch, threads).run();
         }
         int mc = Math.max(8, (int) Math.round(64 * sizeScale));
         List<Integer> mult = List.of(1, 2, 4, 4);
