@@ -184,6 +184,10 @@ public final class Quickstart {
         var series = new LinkedHashMap<String, double[][]>();
         series.put("loss (mean over workers, per round)", new double[][]{x, y});
         if (y.length >= 5) series.put("moving average (5 rounds)", new double[][]{x, Plots.smooth(y, 5)});
+        // every named term the family reports besides the total (none for EncDiff's plain diffusion loss)
+        if (!history.isEmpty())
+            for (String term : history.get(0).terms().keySet())
+                series.put(term, new double[][]{x, history.stream().mapToDouble(r -> r.terms().getOrDefault(term, Double.NaN)).toArray()});
         try (OutputStream os = Files.newOutputStream(png)) {
             Plots.lines("EncDiff training loss", "optimizer step", "loss (eps MSE)", series, false, os);
         }
