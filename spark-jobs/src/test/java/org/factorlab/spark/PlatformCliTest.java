@@ -122,6 +122,24 @@ class PlatformCliTest {
     }
 
     @Test
+    void pictureCommandsServeAnyFamilyWithADecoderAndSayWhatAModelLacks() {
+        String shards = tmp.resolve("shards8").toUri().toString();
+        Result rendered = cli("render", "shapes3d", "--size", "8", "--factor", "floor_hue=0,5", "--factor", "wall_hue=0,5",
+                "--factor", "object_hue=0,5", "--factor", "scale=0", "--factor", "orientation=0", "--output", shards);
+        assertEquals(0, rendered.code, rendered.err);
+        for (String command : List.of("reconstruct", "swap", "traverse")) {
+            Path png = tmp.resolve(command + ".png");
+            Result r = cli(command, "--checkpoint", parent.toString(), "--data", shards, "--output", png.toString(), "--n", "3");
+            assertEquals(0, r.code, command + ": " + r.err);
+            assertTrue(Files.exists(png), command + " wrote " + png);
+        }
+        Result r = cli("attention", "--checkpoint", parent.toString(), "--data", shards, "--output", tmp.resolve("a.png").toString());
+        assertEquals(1, r.code);
+        assertTrue(r.err.contains("model tiny has no attention maps"), r.err);
+        assertFalse(Files.exists(tmp.resolve("a.png")));
+    }
+
+    @Test
     void badInputNamesTheKeyOrFileAndWritesNothing() throws IOException {
         Path conf = write("ok.yaml", "hidden: 6\ntrain: {batchSize: 4}\n");
         Path vae = write("vae.yaml", "model: {imageSize: 32, imageChannels: 3, latents: 4}\n");
