@@ -8,6 +8,7 @@ import java.util.SplittableRandom;
 import org.factorlab.data.Batch;
 import org.factorlab.nn.CompiledGraph;
 import org.factorlab.model.Decoding;
+import org.factorlab.model.DirectDecoding;
 import org.factorlab.model.ModelFamily;
 import org.factorlab.model.ParentRef;
 import org.factorlab.model.Parents;
@@ -116,7 +117,7 @@ public final class TinyModel implements ModelFamily {
     }
 
     /** The trained toy: code = tanh(x W1 + b1), decoded as h W2 + b2; each hidden unit is a swappable unit. */
-    static final class Trained implements TrainedModel, Decoding, RepresentationEncoder {
+    static final class Trained implements TrainedModel, DirectDecoding, RepresentationEncoder {
         private final TinyConfig config;
         private final Map<String, INDArray> p = new LinkedHashMap<>();
 
@@ -160,7 +161,8 @@ public final class TinyModel implements ModelFamily {
             return config.hidden();
         }
 
-        INDArray decode(INDArray codes) {
+        @Override
+        public INDArray decode(INDArray codes) {
             var im = config.image();
             return codes.castTo(DataType.FLOAT).mmul(p.get(W2)).addiRowVector(p.get(B2)).reshape('c', codes.size(0), im.channels(), im.height(), im.width());
         }
@@ -175,20 +177,8 @@ public final class TinyModel implements ModelFamily {
             return "h";
         }
 
-        @Override
-        public INDArray reconstruct(INDArray images, Options o) {
-            return decode(encode(images));
-        }
 
-        @Override
-        public INDArray swap(INDArray sources, INDArray targets, Options o) {
-            return Decoding.swapUnits(encode(sources), encode(targets), 1, this::decode);
-        }
 
-        @Override
-        public INDArray traverse(INDArray image, int dim, double[] values, Options o) {
-            return decode(Decoding.traversedCodes(encode(image), dim, values));
-        }
     }
 
     static final class Session implements TrainingSession {

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
 import org.factorlab.model.Decoding;
+import org.factorlab.model.DirectDecoding;
 import org.factorlab.model.RepresentationEncoder;
 import org.factorlab.model.TrainedModel;
 import org.factorlab.nn.CompiledGraph;
@@ -17,7 +18,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * A trained VAE: the code is the posterior mean (as disentanglement_lib evaluates), decoding is
  * {@code 2 sigmoid(logits) - 1} of the decoder on a code; each latent dimension is a swappable unit.
  */
-public final class VaeModel implements TrainedModel, Decoding, RepresentationEncoder {
+public final class VaeModel implements TrainedModel, DirectDecoding, RepresentationEncoder {
     private final VaeKind kind;
     private final VaeConfig config;
     private final CompiledGraph encoder;
@@ -81,6 +82,7 @@ public final class VaeModel implements TrainedModel, Decoding, RepresentationEnc
     }
 
     /** Images {@code [B, C, H, W]} in [-1, 1] decoded from codes {@code [B, latents]}. */
+    @Override
     public synchronized INDArray decode(INDArray codes) {
         INDArray logits = decoder.run(Map.of(VaeGraph.Z, codes.castTo(DataType.FLOAT))).get(VaeGraph.LOGITS);
         return Transforms.sigmoid(logits, true).muli(2).subi(1);
@@ -96,18 +98,6 @@ public final class VaeModel implements TrainedModel, Decoding, RepresentationEnc
         return "z";
     }
 
-    @Override
-    public INDArray reconstruct(INDArray images, Options o) {
-        return decode(encode(images));
-    }
 
-    @Override
-    public INDArray swap(INDArray sources, INDArray targets, Options o) {
-        return Decoding.swapUnits(encode(sources), encode(targets), 1, this::decode);
-    }
 
-    @Override
-    public INDArray traverse(INDArray image, int dim, double[] values, Options o) {
-        return decode(Decoding.traversedCodes(encode(image), dim, values));
-    }
 }

@@ -19,7 +19,7 @@ import org.factorlab.train.Trainer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
+import org.factorlab.cli.CliRun;
 
 /**
  * End to end on one machine: {@code factorlab train} (no --spark) writes a tiny EncDiff checkpoint from 16x16
@@ -54,9 +54,9 @@ class InferenceCommandsTest {
         Path config = tmp.resolve("tiny.yaml");
         Files.writeString(config, TINY);
         runDir = tmp.resolve("run");
-        Result r = cli("train", "--model", "encdiff", "--config", config.toString(), "--data", data, "--run-dir", runDir.toString(),
+        CliRun.Result r = cli("train", "--model", "encdiff", "--config", config.toString(), "--data", data, "--run-dir", runDir.toString(),
                 "--steps", "2", "--batch-size", "2", "--checkpoint-every", "1", "--log-every", "1", "--ema-decay", "0.9");
-        assertEquals(0, r.code, r.err);
+        assertEquals(0, r.code(), r.err());
         assertEquals(List.of("ckpt-000000001.zip", "ckpt-000000002.zip"),
                 Trainer.checkpoints(runDir).stream().map(p -> p.getFileName().toString()).toList());
         assertTrue(Files.readAllLines(runDir.resolve(Trainer.LOSS_CSV)).size() == 3, "header and 2 steps");
@@ -72,11 +72,11 @@ class InferenceCommandsTest {
     @Test
     void reconstructConditioningGapWritesARowPerTimestep() throws Exception {
         Path out = tmp.resolve("pictures").resolve("gap.png");
-        Result r = cli("reconstruct", "--checkpoint", runDir.toString(), "--data", data, "--output", out.toString(), "--steps", "1",
+        CliRun.Result r = cli("reconstruct", "--checkpoint", runDir.toString(), "--data", data, "--output", out.toString(), "--steps", "1",
                 "--n", "2", "--conditioning-gap", "0,5");
-        assertEquals(0, r.code, r.err);
+        assertEquals(0, r.code(), r.err());
         Path csv = tmp.resolve("pictures").resolve("gap.conditioning-gap.csv");
-        assertTrue(r.out.strip().endsWith(csv.toString()), r.out);
+        assertTrue(r.out().strip().endsWith(csv.toString()), r.out());
         List<String> lines = Files.readAllLines(csv);
         assertEquals(List.of("t,own_tokens,shifted_tokens,mean_tokens"), lines.subList(0, 1));
         assertEquals(List.of("0", "5"), lines.subList(1, 3).stream().map(l -> l.split(",")[0]).toList());
@@ -95,11 +95,11 @@ class InferenceCommandsTest {
     @Test
     void swapFactorChangesWritesATableOfRates() throws Exception {
         Path out = tmp.resolve("pictures").resolve("swapf.png");
-        Result r = cli("swap", "--checkpoint", runDir.toString(), "--data", data, "--output", out.toString(), "--steps", "1",
+        CliRun.Result r = cli("swap", "--checkpoint", runDir.toString(), "--data", data, "--output", out.toString(), "--steps", "1",
                 "--n", "2", "--factor-changes");
-        assertEquals(0, r.code, r.err);
+        assertEquals(0, r.code(), r.err());
         Path csv = tmp.resolve("pictures").resolve("swapf.factor-changes.csv");
-        assertTrue(r.out.strip().endsWith(csv.toString()), r.out);
+        assertTrue(r.out().strip().endsWith(csv.toString()), r.out());
         List<String> lines = Files.readAllLines(csv);
         var names = org.factorlab.shards.ShardDataset.open(java.net.URI.create(data), new Configuration()).spec().factorNames();
         assertEquals("token,measure," + String.join(",", names) + ",dominant", lines.get(0));
@@ -136,10 +136,10 @@ class InferenceCommandsTest {
 
     @Test
     void missingCheckpointIsAClearError() {
-        Result r = cli("reconstruct", "--checkpoint", tmp.resolve("nope").toString(), "--data", data, "--output",
+        CliRun.Result r = cli("reconstruct", "--checkpoint", tmp.resolve("nope").toString(), "--data", data, "--output",
                 tmp.resolve("x.png").toString());
-        assertEquals(1, r.code);
-        assertTrue(r.err.contains("--checkpoint") && r.err.contains("nope"), r.err);
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("--checkpoint") && r.err().contains("nope"), r.err());
         assertTrue(!Files.exists(tmp.resolve("x.png")));
     }
 
@@ -148,32 +148,15 @@ class InferenceCommandsTest {
         List<String> args = new ArrayList<>(List.of(command, "--checkpoint", checkpoint, "--data", data, "--output", out.toString(),
                 "--steps", "1", "--seed", "1", "--scale", "2"));
         args.addAll(List.of(extra));
-        Result r = cli(args.toArray(String[]::new));
-        assertEquals(0, r.code, r.err);
-        assertTrue(r.out.strip().endsWith(out.toString()), "prints the path: " + r.out);
+        CliRun.Result r = cli(args.toArray(String[]::new));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().strip().endsWith(out.toString()), "prints the path: " + r.out());
         BufferedImage png = ImageIO.read(out.toFile());
         assertNotNull(png, "decodable PNG " + out);
         return png;
     }
 
-    record Result(int code, String out, String err) {
-    }
-
-    static Result cli(String... args) {
-        CommandLine cl = FactorlabCli.commandLine();
-        StringWriter err = new StringWriter();
-        cl.setErr(new PrintWriter(err));
-        var captured = new java.io.ByteArrayOutputStream();
-        var old = System.out;
-        int code;
-        System.setOut(new java.io.PrintStream(captured, true));
-        try {
-            code = cl.execute(args);
-        } finally {
-            System.setOut(old);
-        }
-        String out = captured.toString();
-        old.print(out);
-        return new Result(code, out, err.toString());
+    static CliRun.Result cli(String... args) {
+        return CliRun.run(args);
     }
 }

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import picocli.CommandLine;
+import org.factorlab.cli.CliRun;
 
 /**
  * The platform through the command line: config keys honoured and overridden by flags and {@code --set}, effective
@@ -38,9 +38,9 @@ class PlatformCliTest {
     @BeforeAll
     static void trainParent() throws IOException {
         Path conf = write("parent.yaml", "hidden: 6\ntrain: {batchSize: 4, emaDecay: 0.0}\n");
-        Result r = cli("train", "--model", "tiny", "--config", conf.toString(), "--data", DATA, "--steps", "3",
+        CliRun.Result r = cli("train", "--model", "tiny", "--config", conf.toString(), "--data", DATA, "--steps", "3",
                 "--run-dir", tmp.resolve("parent").toString());
-        assertEquals(0, r.code, r.err);
+        assertEquals(0, r.code(), r.err());
         parent = tmp.resolve("parent").resolve("ckpt-000000003.zip");
         assertTrue(Files.exists(parent));
     }
@@ -48,12 +48,12 @@ class PlatformCliTest {
     @Test
     void configKeysAreHonouredAndSetOverridesThem() throws IOException {
         Path conf = write("seeded.yaml", "hidden: 6\ntrain: {batchSize: 4, emaDecay: 0.5, emaWarmup: true, seed: 3}\n");
-        Result a = cli("train", "--model", "tiny", "--config", conf.toString(), "--data", DATA, "--steps", "2",
+        CliRun.Result a = cli("train", "--model", "tiny", "--config", conf.toString(), "--data", DATA, "--steps", "2",
                 "--run-dir", tmp.resolve("seed3").toString());
-        Result b = cli("train", "--model", "tiny", "--config", conf.toString(), "--data", DATA, "--steps", "2",
+        CliRun.Result b = cli("train", "--model", "tiny", "--config", conf.toString(), "--data", DATA, "--steps", "2",
                 "--set", "train.seed=1", "--run-dir", tmp.resolve("seed1").toString());
-        assertEquals(0, a.code, a.err);
-        assertEquals(0, b.code, b.err);
+        assertEquals(0, a.code(), a.err());
+        assertEquals(0, b.code(), b.err());
         Checkpoint ca = read(tmp.resolve("seed3").resolve("ckpt-000000002.zip"));
         Checkpoint cb = read(tmp.resolve("seed1").resolve("ckpt-000000002.zip"));
         assertEquals(3, ca.provenance().seed(), "train.seed from the file");
@@ -69,9 +69,9 @@ class PlatformCliTest {
     @Test
     void frozenParentOnOneMachine() throws IOException {
         Path conf = write("child.yaml", "hidden: 6\npretrained: {checkpoint: " + parent.toUri() + "}\ntrain: {batchSize: 4, emaDecay: 0.0}\n");
-        Result r = cli("train", "--model", "tiny", "--config", conf.toString(), "--data", DATA, "--steps", "3",
+        CliRun.Result r = cli("train", "--model", "tiny", "--config", conf.toString(), "--data", DATA, "--steps", "3",
                 "--run-dir", tmp.resolve("child").toString());
-        assertEquals(0, r.code, r.err);
+        assertEquals(0, r.code(), r.err());
         Checkpoint child = read(tmp.resolve("child").resolve("ckpt-000000003.zip"));
         assertFrozenFromParent(child);
     }
@@ -82,10 +82,10 @@ class PlatformCliTest {
         String run = tmp.resolve("child-spark").toUri().toString();
         List<String> args = List.of("train", "--spark", "--master", "local[2]", "--model", "tiny", "--config", conf.toString(), "--data",
                 DATA, "--run-dir", run, "--averaging-frequency", "2", "--checkpoint-every", "1", "--conf", "spark.ui.enabled=false");
-        Result first = cli(concat(args, "--rounds", "1"));
-        assertEquals(0, first.code, first.err);
-        Result resumed = cli(concat(args, "--rounds", "2", "--resume"));
-        assertEquals(0, resumed.code, resumed.err);
+        CliRun.Result first = cli(concat(args, "--rounds", "1"));
+        assertEquals(0, first.code(), first.err());
+        CliRun.Result resumed = cli(concat(args, "--rounds", "2", "--resume"));
+        assertEquals(0, resumed.code(), resumed.err());
         Checkpoint c = read(tmp.resolve("child-spark").resolve(RunDirectory.CHECKPOINTS).resolve("round-00000002.ckpt"));
         assertEquals(4, c.state().step());
         assertFrozenFromParent(c);
@@ -113,29 +113,29 @@ class PlatformCliTest {
         Files.copy(parent, copy);
         Path conf = write("child2.yaml", "hidden: 6\npretrained: {checkpoint: " + copy + "}\ntrain: {batchSize: 4, emaDecay: 0.0}\n");
         assertEquals(0, cli("train", "--model", "tiny", "--config", conf.toString(), "--data", DATA, "--steps", "1",
-                "--run-dir", tmp.resolve("child2").toString()).code);
+                "--run-dir", tmp.resolve("child2").toString()).code());
         Files.write(copy, new byte[]{0}, java.nio.file.StandardOpenOption.APPEND); // any change to the file's bytes
-        Result r = cli("reconstruct", "--checkpoint", tmp.resolve("child2").toString(), "--data", DATA, "--output",
+        CliRun.Result r = cli("reconstruct", "--checkpoint", tmp.resolve("child2").toString(), "--data", DATA, "--output",
                 tmp.resolve("r.png").toString());
-        assertEquals(1, r.code);
-        assertTrue(r.err.contains(TinyModel.PRETRAINED) && r.err.contains("changed"), r.err);
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains(TinyModel.PRETRAINED) && r.err().contains("changed"), r.err());
     }
 
     @Test
     void pictureCommandsServeAnyFamilyWithADecoderAndSayWhatAModelLacks() {
         String shards = tmp.resolve("shards8").toUri().toString();
-        Result rendered = cli("render", "shapes3d", "--size", "8", "--factor", "floor_hue=0,5", "--factor", "wall_hue=0,5",
+        CliRun.Result rendered = cli("render", "shapes3d", "--size", "8", "--factor", "floor_hue=0,5", "--factor", "wall_hue=0,5",
                 "--factor", "object_hue=0,5", "--factor", "scale=0", "--factor", "orientation=0", "--output", shards);
-        assertEquals(0, rendered.code, rendered.err);
+        assertEquals(0, rendered.code(), rendered.err());
         for (String command : List.of("reconstruct", "swap", "traverse")) {
             Path png = tmp.resolve(command + ".png");
-            Result r = cli(command, "--checkpoint", parent.toString(), "--data", shards, "--output", png.toString(), "--n", "3");
-            assertEquals(0, r.code, command + ": " + r.err);
+            CliRun.Result r = cli(command, "--checkpoint", parent.toString(), "--data", shards, "--output", png.toString(), "--n", "3");
+            assertEquals(0, r.code(), command + ": " + r.err());
             assertTrue(Files.exists(png), command + " wrote " + png);
         }
-        Result r = cli("attention", "--checkpoint", parent.toString(), "--data", shards, "--output", tmp.resolve("a.png").toString());
-        assertEquals(1, r.code);
-        assertTrue(r.err.contains("model tiny has no attention maps"), r.err);
+        CliRun.Result r = cli("attention", "--checkpoint", parent.toString(), "--data", shards, "--output", tmp.resolve("a.png").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("model tiny has no attention maps"), r.err());
         assertFalse(Files.exists(tmp.resolve("a.png")));
     }
 
@@ -160,9 +160,9 @@ class PlatformCliTest {
             List<String> args = new ArrayList<>(List.of("train"));
             args.addAll(c.subList(1, c.size()));
             args.addAll(List.of("--steps", "1", "--run-dir", runDir.toString()));
-            Result r = cli(args.toArray(String[]::new));
-            assertEquals(1, r.code, "should fail: " + args);
-            assertTrue(r.err.contains(c.get(0)), "error names '" + c.get(0) + "': " + r.err);
+            CliRun.Result r = cli(args.toArray(String[]::new));
+            assertEquals(1, r.code(), "should fail: " + args);
+            assertTrue(r.err().contains(c.get(0)), "error names '" + c.get(0) + "': " + r.err());
             assertFalse(Files.exists(runDir), "nothing written for " + args);
         }
     }
@@ -172,7 +172,7 @@ class PlatformCliTest {
         Path dir = tmp.resolve("vae-parent");
         if (!Files.exists(dir.resolve("ckpt-000000001.zip")))
             assertEquals(0, cli("train", "--model", "betavae", "--config", vaeConf.toString(), "--data", "toy:squares?size=32",
-                    "--steps", "1", "--batch-size", "2", "--run-dir", dir.toString()).code);
+                    "--steps", "1", "--batch-size", "2", "--run-dir", dir.toString()).code());
         return dir.resolve("ckpt-000000001.zip");
     }
 
@@ -194,22 +194,7 @@ class PlatformCliTest {
         return p;
     }
 
-    record Result(int code, String out, String err) {
-    }
-
-    static Result cli(String... args) {
-        CommandLine cl = FactorlabCli.commandLine();
-        StringWriter err = new StringWriter();
-        cl.setErr(new PrintWriter(err));
-        var captured = new java.io.ByteArrayOutputStream();
-        var old = System.out;
-        int code;
-        System.setOut(new java.io.PrintStream(captured, true));
-        try {
-            code = cl.execute(args);
-        } finally {
-            System.setOut(old);
-        }
-        return new Result(code, captured.toString(), err.toString());
+    static CliRun.Result cli(String... args) {
+        return CliRun.run(args);
     }
 }
