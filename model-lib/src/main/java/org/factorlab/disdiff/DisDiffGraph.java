@@ -114,9 +114,10 @@ public final class DisDiffGraph {
             embUnits = sd.concat(0, embUnits, trunk.emb().add(unit.mmul(parts)));
         }
         SDVariable g = decoderHalf(root, m, trunk.tiled(slots), embUnits, zUnits).reshape(slots, -1, m.imageChannels(), m.imageSize(), m.imageSize());
-        SDVariable gUnits = detach ? g.get(SDIndex.interval(0, n)) : g;
-        SDVariable gSum = gUnits.sum(0).rename(G_SUM);
-        SDVariable gSampled = detach ? g.get(SDIndex.point(n)) : gUnits.mul(unit.permute(1, 0).reshape(n, -1, 1, 1, 1)).sum(0);
+        // slots picked by constant masks, not slices: strided_slice's backward fails on these shapes in M2.1
+        SDVariable gSum = detach ? pick(g, 5, slots, 0, n) : g.sum(0);
+        gSum = gSum.rename(G_SUM);
+        SDVariable gSampled = detach ? pick(g, 5, slots, n, n + 1) : g.mul(unit.permute(1, 0).reshape(n, -1, 1, 1, 1)).sum(0);
 
         // PDAE reconstruction loss
         SDVariable diff = epsTheta.add(shift.mul(gSum)).sub(noise);
@@ -131,7 +132,7 @@ public final class DisDiffGraph {
         SDVariable x0New = recip.mul(xt).sub(recipm1.mul(epsTheta.add(ddim.mul(gSampled))));
         var copy = Encoder4.build(root.child(ENCODER_COPY_SCOPE), m.encoderConfig(), sd.concat(0, x0Hat, x0New), Encoder4.Mode.EVAL);
         SDVariable both = copy.code().reshape(2, -1, n, d);
-        SDVariable zHat = both.get(SDIndex.point(0)), zNew = both.get(SDIndex.point(1));
+        SDVariable zHat = pick(both, 4, 2, 0, 1), zNew = pick(both, 4, 2, 1, 2);
         SDVariable zDet = (stopGradientInputs ? sd.placeHolder(CODE_TARGET_IN, dt, -1, (long) n * d) : stopGradient(z)).reshape(-1, n, d);
         SDVariable sq = x0Hat.sub(stopGradient(x0New));
         SDVariable weight = stopGradient(sq.mul(sq).mean(1, 2, 3)).rename(DIS_WEIGHT);
@@ -213,6 +214,16 @@ public final class DisDiffGraph {
         SDVariable variant = norm(zHat.sub(z)).sub(norm(zNew.sub(z)));
         SDVariable invariant = norm(zHat.sub(zNew));
         return new SDVariable[]{crossEntropy(variant, unit), crossEntropy(invariant, unit)};
+    }
+
+    /** The sum over slots [from, to) of the first axis of {@code x [slots, ...]} of rank {@code rank}, by a constant mask. */
+    private static SDVariable pick(SDVariable x, int rank, int slots, int from, int to) {
+        double[] m = new double[slots];
+        for (int i = from; i < to; i++) m[i] = 1;
+        long[] shape = new long[rank];
+        java.util.Arrays.fill(shape, 1);
+        shape[0] = slots;
+        return x.mul(x.getSameDiff().constant(org.nd4j.linalg.factory.Nd4j.create(m, shape, DataType.DOUBLE).castTo(x.dataType()))).sum(0);
     }
 
     /** Per-unit L2 norms over the last axis of {@code [B, N, d]}: {@code [B, N]}. */

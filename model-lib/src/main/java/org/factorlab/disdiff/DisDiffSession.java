@@ -118,13 +118,19 @@ public final class DisDiffSession extends GraphSession {
     protected Map<String, INDArray> feed(Batch batch, long stepSeed) {
         INDArray x0 = batch.images().castTo(dtype);
         DdpmSession.checkImages(x0, config.model().parentModel(), DisDiffFamily.NAME);
+        refreshEncoderCopy();
+        return placeholders(config, diffusion, coefficients, x0, stepSeed, graph().getArrForVarName(DisDiffGraph.PART_LATENTS), dtype);
+    }
+
+    /** One step's placeholders: timesteps, noise and sampled units from {@code stepSeed}, and their coefficients. */
+    static Map<String, INDArray> placeholders(DisDiffConfig config, GaussianDiffusion diffusion, DisDiffCoefficients coefficients,
+                                              INDArray x0, long stepSeed, INDArray partLatents, DataType dtype) {
         SeededNoise rng = new SeededNoise(stepSeed);
         NoisedBatch nb = diffusion.noised(x0, rng);
         int b = (int) x0.size(0), n = config.model().latentUnit();
         SplittableRandom units = new SplittableRandom(rng.nextSeed());
         INDArray unit = Nd4j.zeros(dtype, b, n);
         for (int i = 0; i < b; i++) unit.putScalar(i, units.nextInt(n), 1.0);
-        refreshEncoderCopy();
         int[] t = nb.t();
         Map<String, INDArray> ph = new LinkedHashMap<>();
         ph.put(DisDiffGraph.X0, x0);
@@ -136,8 +142,13 @@ public final class DisDiffSession extends GraphSession {
         ph.put(DisDiffGraph.SQRT_RECIP, coefficients.sqrtRecip(t, dtype));
         ph.put(DisDiffGraph.SQRT_RECIPM1, coefficients.sqrtRecipm1(t, dtype));
         ph.put(DisDiffGraph.UNIT, unit);
-        ph.putAll(expmFeed(graph().getArrForVarName(DisDiffGraph.PART_LATENTS), dtype));
+        ph.putAll(expmFeed(partLatents, dtype));
         return ph;
+    }
+
+    /** A variable's array in the training graph (frozen ones included), for tests. */
+    INDArray graphArray(String name) {
+        return graph().getArrForVarName(name);
     }
 
     /** The scale and mask placeholders of the part embedding's matrix exponential, for the current W. */
