@@ -92,29 +92,7 @@ public final class EncDiffSession extends GraphSession {
     /** PyTorch's BatchNorm rule: running = (1 - m) running + m batch, with the unbiased batch variance. */
     @Override
     protected void afterStep(Map<String, INDArray> out, Batch batch) {
-        double m = config.model().encoder().bnMomentum();
-        for (String layer : batchNormLayers) {
-            INDArray mean = out.get(layer + "/" + Encoder4.BATCH_MEAN);
-            INDArray var = out.get(layer + "/" + Encoder4.BATCH_VAR);
-            long perChannel = batch.images().size(0) * spatialSize(layer);
-            double unbias = perChannel > 1 ? perChannel / (perChannel - 1.0) : 1.0;
-            INDArray rm = runningState(layer + "/" + Encoder4.RUNNING_MEAN);
-            INDArray rv = runningState(layer + "/" + Encoder4.RUNNING_VAR);
-            rm.muli(1 - m).addi(mean.reshape(rm.shape()).mul(m));
-            rv.muli(1 - m).addi(var.reshape(rv.shape()).mul(m * unbias));
-        }
-    }
-
-    /** H*W at a BatchNorm layer: all of Encoder4's norms sit at the final resolution except conv i's (after i+1 halvings). */
-    private long spatialSize(String layer) {
-        var ec = config.model().encoderConfig();
-        String local = layer.substring(layer.lastIndexOf('/') + 1);
-        long r = ec.finalResolution();
-        if (local.startsWith("norm") && !local.equals("norm_out") && !layer.contains("/res")) {
-            int i = Integer.parseInt(local.substring(4));
-            r = ec.resolution() >> (i + 1);
-        }
-        return r * r;
+        Encoder4.foldBatchStatistics(config.model().encoderConfig(), batchNormLayers, out, batch.images().size(0), this::runningState);
     }
 
     private void checkShape(INDArray x0) {

@@ -26,6 +26,16 @@ public interface TrainedModel {
         return Optional.empty();
     }
 
+    /** Unconditional sampling, where the model is a generator. */
+    default Optional<Generator> generator() {
+        return Optional.empty();
+    }
+
+    /** Sampling under one unit of a code at a time, where the model has per-unit conditions. */
+    default Optional<PartialConditioning> partialConditioning() {
+        return Optional.empty();
+    }
+
     /** The error for a capability this model lacks: "model betavae has no attention maps". */
     default UnsupportedOperationException lacks(String what) {
         return new UnsupportedOperationException("model " + family() + " has no " + what);

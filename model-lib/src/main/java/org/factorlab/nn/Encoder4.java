@@ -2,6 +2,9 @@ package org.factorlab.nn;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 
@@ -53,6 +56,37 @@ public final class Encoder4 {
         h = relu(norm(s.child("norm_out"), c, h, ch, res, mode, bn));
         SDVariable flat = h.reshape(-1, c.flattenDim());
         return new Output(Layers.linear(s.child("fc"), flat, c.flattenDim(), c.outDim(), true, false), List.copyOf(bn));
+    }
+
+    /**
+     * Folds one training step's batch statistics into the running ones, PyTorch's rule: running = (1 - m) running
+     * + m batch, with the unbiased batch variance. {@code outputs} holds each layer's {@link #BATCH_MEAN} and
+     * {@link #BATCH_VAR}; {@code running} gives the live running arrays by full name.
+     */
+    public static void foldBatchStatistics(EncoderConfig c, List<String> layers, Map<String, INDArray> outputs, long batch,
+                                           Function<String, INDArray> running) {
+        double m = c.bnMomentum();
+        for (String layer : layers) {
+            INDArray mean = outputs.get(layer + "/" + BATCH_MEAN);
+            INDArray var = outputs.get(layer + "/" + BATCH_VAR);
+            long perChannel = batch * spatialSize(c, layer);
+            double unbias = perChannel > 1 ? perChannel / (perChannel - 1.0) : 1.0;
+            INDArray rm = running.apply(layer + "/" + RUNNING_MEAN);
+            INDArray rv = running.apply(layer + "/" + RUNNING_VAR);
+            rm.muli(1 - m).addi(mean.reshape(rm.shape()).mul(m));
+            rv.muli(1 - m).addi(var.reshape(rv.shape()).mul(m * unbias));
+        }
+    }
+
+    /** H*W at a BatchNorm layer: every norm sits at the final resolution except conv i's (after i+1 halvings). */
+    static long spatialSize(EncoderConfig c, String layer) {
+        String local = layer.substring(layer.lastIndexOf('/') + 1);
+        long r = c.finalResolution();
+        if (local.startsWith("norm") && !local.equals("norm_out") && !layer.contains("/res")) {
+            int i = Integer.parseInt(local.substring(4));
+            r = c.resolution() >> (i + 1);
+        }
+        return r * r;
     }
 
     private static SDVariable relu(SDVariable x) {

@@ -1,7 +1,9 @@
 package org.factorlab.nn;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.List;
 import org.factorlab.nn.Blocks.Feature;
 import org.factorlab.nn.Blocks.Resample;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -18,6 +20,34 @@ public final class UNet {
     }
 
     /**
+     * The encoder half's result: the time embedding, the bottleneck and the skip features in the order they were
+     * produced (the decoder half takes them from the end). DisDiff runs a second decoder half on the same trunk.
+     */
+    public record Trunk(SDVariable emb, Feature bottleneck, List<Feature> skips) {
+        public Trunk {
+            skips = List.copyOf(skips);
+        }
+
+        /** Every tensor repeated {@code times} along the batch axis ({@code [times*B, ...]}, copy-major). */
+        public Trunk tiled(int times) {
+            List<Feature> s = new ArrayList<>();
+            for (Feature f : skips) s.add(tile(f, times));
+            return new Trunk(tileRows(emb, times), tile(bottleneck, times), s);
+        }
+
+        private static Feature tile(Feature f, int times) {
+            return new Feature(tileRows(f.x(), times), f.channels(), f.height(), f.width());
+        }
+
+        private static SDVariable tileRows(SDVariable x, int times) {
+            if (times == 1) return x;
+            SDVariable[] copies = new SDVariable[times];
+            java.util.Arrays.fill(copies, x);
+            return x.getSameDiff().concat(0, copies);
+        }
+    }
+
+    /**
      * @param x       noisy input {@code [B, inChannels, R, R]}
      * @param t       float timesteps {@code [B]}
      * @param context tokens {@code [B*M, contextDim]} for cross-attention, or null
@@ -25,14 +55,21 @@ public final class UNet {
      */
     public static SDVariable build(Scope s, UNetConfig c, SDVariable x, SDVariable t, SDVariable context, int contextTokens,
                                    int contextDim, SDVariable cond, int condDim) {
+        Trunk trunk = trunk(s, c, x, t, context, contextTokens, contextDim, cond, condDim);
+        return head(s, c, trunk, trunk.emb(), context, contextTokens, contextDim, cond, condDim);
+    }
+
+    /** Time embedding, input conv and the input blocks (the encoder half). */
+    public static Trunk trunk(Scope s, UNetConfig c, SDVariable x, SDVariable t, SDVariable context, int contextTokens,
+                              int contextDim, SDVariable cond, int condDim) {
         int embDim = c.timeEmbedDim();
         SDVariable emb = Blocks.timeMlp(s.child("time_embed"), t, c.modelChannels(), embDim);
         int g = c.groups();
         int mc = c.modelChannels();
         Feature h = new Feature(Layers.conv2d(s.child("in").child("0"), x, c.inChannels(), mc, 3, 1, 1, false), mc,
                 c.resolution(), c.resolution());
-        Deque<Feature> skips = new ArrayDeque<>();
-        skips.push(h);
+        List<Feature> skips = new ArrayList<>();
+        skips.add(h);
         int ds = 1;
         int block = 1;
         for (int level = 0; level < c.channelMult().size(); level++) {
@@ -41,20 +78,37 @@ public final class UNet {
                 Scope b = s.child("in").child(String.valueOf(block++));
                 h = Blocks.resBlock(b.child("res"), h, ch, emb, embDim, cond, condDim, Resample.NONE, g);
                 if (c.hasTransformerAt(ds)) h = transformer(b.child("attn"), c, h, ds, context, contextTokens, contextDim);
-                skips.push(h);
+                skips.add(h);
             }
             if (level != c.channelMult().size() - 1) {
                 Scope b = s.child("in").child(String.valueOf(block++));
                 h = downsample(b, c, h, emb, embDim, cond, condDim);
-                skips.push(h);
+                skips.add(h);
                 ds *= 2;
             }
         }
+        return new Trunk(emb, h, skips);
+    }
+
+    /**
+     * The decoder half under scope {@code s}: middle block, output blocks taking the trunk's skips, GN-SiLU-zero conv.
+     * {@code emb} replaces the trunk's time embedding (DisDiff adds a part embedding to it); {@code cond} is the
+     * second scale-shift of every ResBlock (DisDiff's ResBlockShift, AdaGN).
+     */
+    public static SDVariable head(Scope s, UNetConfig c, Trunk trunk, SDVariable emb, SDVariable context, int contextTokens,
+                                  int contextDim, SDVariable cond, int condDim) {
+        int embDim = c.timeEmbedDim();
+        int g = c.groups();
+        int mc = c.modelChannels();
+        Deque<Feature> skips = new ArrayDeque<>();
+        for (Feature f : trunk.skips()) skips.push(f);
+        int ds = 1 << (c.channelMult().size() - 1);
+        Feature h = trunk.bottleneck();
         Scope mid = s.child("mid");
         h = Blocks.resBlock(mid.child("res0"), h, h.channels(), emb, embDim, cond, condDim, Resample.NONE, g);
         h = transformer(mid.child("attn"), c, h, 0, context, contextTokens, contextDim);
         h = Blocks.resBlock(mid.child("res1"), h, h.channels(), emb, embDim, cond, condDim, Resample.NONE, g);
-        block = 0;
+        int block = 0;
         for (int level = c.channelMult().size() - 1; level >= 0; level--) {
             int ch = mc * c.channelMult().get(level);
             for (int i = 0; i <= c.numResBlocks(); i++) {
