@@ -143,7 +143,7 @@ public final class EvaluateCommand implements Callable<Integer>, CliCommand {
     }
 
     /** Spark's INFO start-up chatter hides the results on a terminal; our own progress stays at INFO. */
-    static void quietSpark() {
+    public static void quietSpark() {
         org.apache.logging.log4j.core.config.Configurator.setRootLevel(org.apache.logging.log4j.Level.WARN);
         org.apache.logging.log4j.core.config.Configurator.setLevel("org.factorlab", org.apache.logging.log4j.Level.INFO);
     }

@@ -1,0 +1,271 @@
+package org.factorlab.sweep;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.factorlab.cli.CliErrors;
+import org.factorlab.evaluate.CodesFile;
+import org.factorlab.evaluate.EvaluationRun;
+import org.factorlab.evaluate.EvaluationStage;
+import org.factorlab.evaluate.Reports;
+import org.factorlab.metrics.MetricKind;
+import org.factorlab.metrics.MetricSuite;
+import org.factorlab.metrics.MetricsConfig;
+import org.factorlab.model.Families;
+import org.factorlab.model.ModelFamily;
+import org.factorlab.provenance.Digests;
+import org.factorlab.provenance.Provenance;
+import org.factorlab.spark.DataSources;
+import org.factorlab.spark.RunDirectory;
+import org.factorlab.spark.TrainOptions;
+import org.factorlab.spark.WorkerData;
+import org.factorlab.train.Trainer;
+import org.factorlab.viz.Plots;
+
+/**
+ * Runs a sweep on Spark: every point not done yet is one Spark job of one task (so a point that fails after Spark's
+ * retries stops nothing else), at most {@code training.parallelism} at once; then the evaluation stage scores the
+ * points that have codes but no metrics; then the results are written. The sweep directory:
+ * <pre>
+ * points/ID/     the point's run directory: config.yaml, ckpt-*.zip, loss.csv, train.log, codes.npy, factors.npy,
+ *                factor_names.txt, point.json (its state, written after the codes), metrics.json/.md/.html
+ * results.md, results.html, results.csv, plots/*.png
+ * sweep.json     the spec, the grid, each point's state, provenance: written when the sweep starts, after each
+ *                point, and last
+ * </pre>
+ */
+public final class SweepRunner {
+    public static final String SWEEP_JSON = "sweep.json";
+    public static final String POINTS = "points";
+    public static final String FAIL_POINT_ONCE = "spark.factorlab.fault.failPointOnce";
+
+    private SweepRunner() {
+    }
+
+    /**
+     * @param retryFailed   train points that failed for good in an earlier run again
+     * @param mirrorSeconds how often a staged point copies its checkpoints up
+     */
+    public record Options(boolean retryFailed, Staging staging, double mirrorSeconds) {
+        public static Options defaults() {
+            return new Options(false, Staging.AUTO, 30);
+        }
+    }
+
+    /** What a run of the sweep did: every point's outcome, how many points it trained, the table and the best point. */
+    public record Result(String dir, List<SweepPoint> points, Map<String, PointOutcome> outcomes, int trained, ResultsTable table,
+                         String best) {
+    }
+
+    public static Result run(JavaSparkContext sc, SweepSpec spec, String specText, String specSource, String outputDir, Options options,
+                             PrintStream out) throws IOException {
+        Configuration hc = sc.hadoopConfiguration();
+        Path qualified = new Path(outputDir);
+        FileSystem fs = qualified.getFileSystem(hc);
+        String root = fs.makeQualified(qualified).toString();
+        RunDirectory dir = new RunDirectory(root, hc);
+        String configText = TrainOptions.readConfig(spec.config(), hc);
+        String configSha = Digests.sha256Hex(configText);
+        WorkerData data = DataSources.open(spec.data(), hc);
+        ModelFamily family = Families.get(spec.model());
+        if (dir.exists(SWEEP_JSON)) {
+            JsonNode old = SweepFiles.read(dir.readText(SWEEP_JSON), dir.path(SWEEP_JSON).toString());
+            spec.checkContinues(SweepSpec.fromJson(old.get("spec")), root);
+            if (!old.path("configSha256").asText().equals(configSha))
+                throw new IllegalArgumentException(root + ": the base config " + spec.config() + " changed since the sweep started (SHA-256 "
+                        + old.path("configSha256").asText() + ", now " + configSha + "); use a new --output directory");
+            if (!old.path("dataManifestSha256").asText().equals(data.manifestSha256()))
+                throw new IllegalArgumentException(root + ": the data " + spec.data() + " changed since the sweep started (manifest SHA-256 "
+                        + old.path("dataManifestSha256").asText() + ", now " + data.manifestSha256() + "); use a new --output directory");
+        }
+        List<SweepPoint> points = SweepGrid.points(spec);
+        Map<String, PointOutcome> outcomes = new LinkedHashMap<>();
+        for (SweepPoint p : points) {
+            RunDirectory pd = pointDir(root, p.id(), hc);
+            outcomes.put(p.id(), pd.exists(PointTask.POINT_JSON) ? SweepFiles.readOutcome(pd.readText(PointTask.POINT_JSON), pd.root().toString())
+                    : PointOutcome.pending(p.id()));
+        }
+        // configs are checked on the driver: a bad override fails its point here, with the key named
+        List<PointTask> tasks = new ArrayList<>();
+        String failOnce = sc.getConf().get(FAIL_POINT_ONCE, "");
+        int resuming = 0;
+        for (SweepPoint p : points) {
+            PointOutcome o = outcomes.get(p.id());
+            if (o.state() == PointOutcome.State.DONE || (o.state() == PointOutcome.State.FAILED && !options.retryFailed())) continue;
+            RunDirectory pd = pointDir(root, p.id(), hc);
+            String effective;
+            try {
+                effective = family.effectiveConfig(configText, p.overrides(), spec.config());
+                effective = family.withData(effective, data.spec(), spec.config());
+                family.trainSettings(effective);
+            } catch (IllegalArgumentException e) {
+                PointOutcome f = PointOutcome.failed(p.id(), e.getMessage());
+                fs.mkdirs(pd.root());
+                pd.writeText(PointTask.POINT_JSON, SweepFiles.outcomeJson(f));
+                outcomes.put(p.id(), f);
+                continue;
+            }
+            if (hasCheckpoint(fs, pd.root())) resuming++;
+            long failAt = failOnce.startsWith(p.id() + "@") ? Long.parseLong(failOnce.substring(p.id().length() + 1)) : -1;
+            tasks.add(new PointTask(pd.root().toString(), p.id(), spec.model(), effective, spec.data(), spec.budget().steps(),
+                    spec.budget().wallSeconds(), spec.training().checkpointEvery(), spec.training().keepCheckpoints(),
+                    spec.evaluation().batchSize(), options.staging(), options.mirrorSeconds(), failAt));
+        }
+        long groups = points.stream().map(SweepPoint::group).distinct().count();
+        out.printf(Locale.ROOT, "sweep %s: %d points in %d groups; %d done, %d failed, %d to train%s%n", root, points.size(), groups,
+                count(outcomes, PointOutcome.State.DONE), count(outcomes, PointOutcome.State.FAILED), tasks.size(),
+                resuming > 0 ? " (" + resuming + " resume from their checkpoints)" : "");
+        if (tasks.isEmpty()) out.println("every point is done; nothing to train");
+        writeSweepJson(dir, spec, specText, specSource, configSha, data, points, outcomes, "running", null);
+
+        int parallelism = spec.training().parallelism() > 0 ? spec.training().parallelism() : Math.max(1, sc.defaultParallelism());
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(parallelism, Math.max(1, tasks.size()))));
+        try {
+            List<Future<?>> running = new ArrayList<>();
+            for (PointTask t : tasks)
+                running.add(pool.submit(() -> {
+                    PointOutcome o = trainPoint(sc, t);
+                    synchronized (outcomes) {
+                        outcomes.put(t.id(), o);
+                        out.println(describe(o));
+                        writeSweepJson(dir, spec, specText, specSource, configSha, data, points, outcomes, "running", null);
+                    }
+                }));
+            for (Future<?> f : running) f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("sweep interrupted", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(CliErrors.oneLine(e.getCause()), e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+
+        String metricsSource = spec.evaluation().config().isEmpty() ? "conf/metrics.yaml" : spec.evaluation().config();
+        String metricsText = spec.evaluation().config().isEmpty() ? MetricsConfig.defaultText() : TrainOptions.readConfig(spec.evaluation().config(), hc);
+        metricsText = MetricsConfig.withOverrides(metricsText, spec.evaluation().set(), metricsSource);
+        MetricSuite suite = new MetricSuite(MetricKind.parseList(spec.evaluation().metrics()), MetricsConfig.parse(metricsText, metricsSource));
+        List<String> toScore = new ArrayList<>();
+        for (SweepPoint p : points)
+            if (outcomes.get(p.id()).state() == PointOutcome.State.DONE && !pointDir(root, p.id(), hc).exists(Reports.JSON)) toScore.add(p.id());
+        if (!toScore.isEmpty()) out.printf(Locale.ROOT, "scoring %d point(s) on Spark%n", toScore.size());
+        for (int i = 0; i < toScore.size(); i += spec.evaluation().runsPerStage()) {
+            var runs = new ArrayList<EvaluationRun>();
+            for (String id : toScore.subList(i, Math.min(toScore.size(), i + spec.evaluation().runsPerStage())))
+                runs.add(CodesFile.read(new Path(pointDir(root, id, hc).root(), CodesFile.CODES_NPY).toString(), id, hc, 1));
+            EvaluationStage.evaluateEach(sc, runs, suite, metricsText, id -> pointDir(root, id, hc).root().toString(), CodesFile.CODES_NPY);
+        }
+
+        List<String> columns = new ArrayList<>();
+        suite.metrics().forEach(m -> columns.addAll(m.headline()));
+        ResultsTable table = SweepReport.table(points, outcomes, columns, id -> metricValues(pointDir(root, id, hc)));
+        String best = SweepReport.best(spec, points, table, id -> metricValues(pointDir(root, id, hc)));
+        SweepReport.write(dir, fs, spec, points, outcomes, table, best, id -> lossCsv(fs, new Path(pointDir(root, id, hc).root(), Trainer.LOSS_CSV)));
+        boolean complete = outcomes.values().stream().allMatch(o -> o.state() == PointOutcome.State.DONE || o.state() == PointOutcome.State.FAILED);
+        writeSweepJson(dir, spec, specText, specSource, configSha, data, points, outcomes, complete ? "complete" : "incomplete", best);
+        out.printf(Locale.ROOT, "%n%s%n", table.markdown());
+        if (best != null) out.println(best);
+        long failed = count(outcomes, PointOutcome.State.FAILED), interrupted = count(outcomes, PointOutcome.State.INTERRUPTED);
+        if (failed + interrupted > 0)
+            out.printf(Locale.ROOT, "%d point(s) failed, %d interrupted (see %s)%n", failed, interrupted, new Path(dir.root(), SweepReport.MARKDOWN));
+        out.printf(Locale.ROOT, "wrote %s%n", new Path(dir.root(), SweepReport.MARKDOWN));
+        return new Result(root, points, outcomes, tasks.size(), table, best);
+    }
+
+    /** One point as one Spark job of one task; a job that fails after Spark's retries leaves the point INTERRUPTED. */
+    private static PointOutcome trainPoint(JavaSparkContext sc, PointTask t) {
+        sc.setJobGroup("factorlab-sweep-" + t.id(), "factorlab sweep: point " + t.id(), true);
+        try {
+            String json = sc.parallelize(List.of(0), 1).map(i -> SweepFiles.outcomeJson(t.run())).collect().get(0);
+            return SweepFiles.readOutcome(json, t.pointDir());
+        } catch (RuntimeException e) {
+            return new PointOutcome(t.id(), PointOutcome.State.INTERRUPTED, 0, 0, null, CliErrors.oneLine(e));
+        } finally {
+            sc.clearJobGroup();
+        }
+    }
+
+    static String describe(PointOutcome o) {
+        return switch (o.state()) {
+            case DONE -> String.format(Locale.ROOT, "point %s: done, %d steps in %.1f s%s", o.id(), o.steps(), o.trainSeconds(),
+                    o.lastLoss() == null ? "" : String.format(Locale.ROOT, ", loss %.5g", o.lastLoss()));
+            case FAILED -> "point " + o.id() + ": FAILED: " + o.error();
+            case INTERRUPTED -> "point " + o.id() + ": interrupted (a rerun resumes it): " + o.error();
+            case PENDING -> "point " + o.id() + ": pending";
+        };
+    }
+
+    static RunDirectory pointDir(String root, String id, Configuration hc) {
+        return new RunDirectory(new Path(new Path(root, POINTS), id).toString(), hc);
+    }
+
+    private static boolean hasCheckpoint(FileSystem fs, Path dir) throws IOException {
+        if (!fs.exists(dir)) return false;
+        for (var s : fs.listStatus(dir)) if (s.getPath().getName().matches("ckpt-\\d{9}\\.zip")) return true;
+        return false;
+    }
+
+    private static long count(Map<String, PointOutcome> o, PointOutcome.State s) {
+        return o.values().stream().filter(x -> x.state() == s).count();
+    }
+
+    /** The headline values in a point's metrics.json (empty when it has none). */
+    static Map<String, Double> metricValues(RunDirectory pd) {
+        if (!pd.exists(Reports.JSON)) return Map.of();
+        JsonNode n = SweepFiles.read(pd.readText(Reports.JSON), pd.path(Reports.JSON).toString());
+        var out = new LinkedHashMap<String, Double>();
+        n.path("runs").path(0).path("values").fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asDouble()));
+        return out;
+    }
+
+    private static String lossCsv(FileSystem fs, Path p) {
+        try {
+            if (!fs.exists(p)) return null;
+            try (InputStream in = fs.open(p)) {
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(p + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void writeSweepJson(RunDirectory dir, SweepSpec spec, String specText, String specSource, String configSha,
+                                       WorkerData data, List<SweepPoint> points, Map<String, PointOutcome> outcomes, String status, String best) {
+        ObjectNode root = SweepFiles.JSON.createObjectNode();
+        root.put("status", status);
+        root.set("spec", spec.toJson());
+        root.put("specSource", specSource);
+        root.put("specText", specText);
+        root.put("configSha256", configSha);
+        root.put("dataManifestSha256", data.manifestSha256());
+        ArrayNode ps = root.putArray("points");
+        for (SweepPoint p : points) {
+            ObjectNode n = ps.addObject();
+            n.put("id", p.id());
+            n.put("group", p.group());
+            n.set("settings", SweepFiles.JSON.valueToTree(p.settings()));
+            n.put("seed", p.seed());
+            n.set("outcome", SweepFiles.JSON.valueToTree(outcomes.get(p.id())));
+        }
+        if (best != null) root.put("best", best);
+        root.set("provenance", SweepFiles.JSON.valueToTree(Provenance.of(spec.model(), specText, 0, data.manifestSha256())));
+        dir.writeText(SWEEP_JSON, SweepFiles.write(root));
+    }
+}
