@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -46,10 +45,10 @@ import org.nd4j.linalg.api.buffer.DataType;
  */
 record PointTask(String pointDir, String id, String model, String effectiveConfig, String data, long steps,
                  double wallSeconds, int checkpointEvery, int keepCheckpoints, int encodeBatch, Staging staging,
-                 double mirrorSeconds, long failAtStep) implements Serializable {
+                 double mirrorSeconds, String fault) implements Serializable {
     static final String POINT_JSON = "point.json";
     static final String CONFIG = "config.yaml";
-    private static final Set<String> INJECTED = ConcurrentHashMap.newKeySet();
+    private static final Map<String, Integer> INJECTED = new ConcurrentHashMap<>();
 
     /** Runs the point; returns DONE or FAILED (for good), or throws (Spark retries). */
     PointOutcome run() {
@@ -79,8 +78,7 @@ record PointTask(String pointDir, String id, String model, String effectiveConfi
                     StandardCharsets.UTF_8); AutoCloseable mirror = staged == null ? () -> { } : staged.mirrorEvery(mirrorSeconds)) {
                 var plan = new LocalTraining.Plan(model, effectiveConfig, local, steps > 0 ? steps : Long.MAX_VALUE / 4, 50,
                         checkpointEvery, keepCheckpoints, wallSeconds);
-                r = LocalTraining.train(plan, dataset, conf, log, s -> new CheckedSession(s, id, failAtStep < 0 ? -1 : failAtStep,
-                        pointDir));
+                r = LocalTraining.train(plan, dataset, conf, log, s -> new CheckedSession(s, id, fault, pointDir));
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
             java.nio.file.Path ckpt = Trainer.newestCheckpoint(local).orElseThrow(() -> new IllegalStateException(pointDir + ": training left no checkpoint"));
@@ -137,19 +135,22 @@ record PointTask(String pointDir, String id, String model, String effectiveConfi
         private final TrainingSession s;
         private final String id;
         private final long failAt;
+        private final int failTimes;
         private final String key;
         private long step;
 
-        CheckedSession(TrainingSession s, String id, long failAt, String key) {
+        CheckedSession(TrainingSession s, String id, String fault, String key) {
             this.s = s;
             this.id = id;
-            this.failAt = failAt;
-            this.key = key;
+            String[] f = fault.isEmpty() ? new String[]{"-1", "0"} : (fault.contains("x") ? fault : fault + "x1").split("x");
+            this.failAt = Long.parseLong(f[0]);
+            this.failTimes = Integer.parseInt(f[1]);
+            this.key = key + "@" + fault;
         }
 
         @Override
         public Losses step(Batch batch) {
-            if (failAt >= 0 && step == failAt && INJECTED.add(key))
+            if (failAt >= 0 && step == failAt && INJECTED.merge(key, 1, Integer::sum) <= failTimes)
                 throw new org.factorlab.spark.FaultInjection.InjectedFault("injected failure of point " + id + " at step " + step);
             Losses l = s.step(batch);
             for (Map.Entry<String, Double> e : l.values().entrySet())

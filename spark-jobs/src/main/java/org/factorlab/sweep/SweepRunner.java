@@ -54,6 +54,10 @@ import org.factorlab.viz.Plots;
 public final class SweepRunner {
     public static final String SWEEP_JSON = "sweep.json";
     public static final String POINTS = "points";
+    /**
+     * Test hook, a Spark conf entry or a local property of the driver thread: {@code ID@STEP} makes point ID's task throw
+     * once, before step STEP + 1 (after the checkpoint at STEP, if any), as a crash would; {@code ID@STEPxN} N times.
+     */
     public static final String FAIL_POINT_ONCE = "spark.factorlab.fault.failPointOnce";
 
     private SweepRunner() {
@@ -104,7 +108,7 @@ public final class SweepRunner {
         }
         // configs are checked on the driver: a bad override fails its point here, with the key named
         List<PointTask> tasks = new ArrayList<>();
-        String failOnce = sc.getConf().get(FAIL_POINT_ONCE, "");
+        String failOnce = sc.getLocalProperty(FAIL_POINT_ONCE) != null ? sc.getLocalProperty(FAIL_POINT_ONCE) : sc.getConf().get(FAIL_POINT_ONCE, "");
         int resuming = 0;
         for (SweepPoint p : points) {
             PointOutcome o = outcomes.get(p.id());
@@ -123,10 +127,10 @@ public final class SweepRunner {
                 continue;
             }
             if (hasCheckpoint(fs, pd.root())) resuming++;
-            long failAt = failOnce.startsWith(p.id() + "@") ? Long.parseLong(failOnce.substring(p.id().length() + 1)) : -1;
+            String fault = failOnce.startsWith(p.id() + "@") ? failOnce.substring(p.id().length() + 1) : "";
             tasks.add(new PointTask(pd.root().toString(), p.id(), spec.model(), effective, spec.data(), spec.budget().steps(),
                     spec.budget().wallSeconds(), spec.training().checkpointEvery(), spec.training().keepCheckpoints(),
-                    spec.evaluation().batchSize(), options.staging(), options.mirrorSeconds(), failAt));
+                    spec.evaluation().batchSize(), options.staging(), options.mirrorSeconds(), fault));
         }
         long groups = points.stream().map(SweepPoint::group).distinct().count();
         out.printf(Locale.ROOT, "sweep %s: %d points in %d groups; %d done, %d failed, %d to train%s%n", root, points.size(), groups,
@@ -195,7 +199,7 @@ public final class SweepRunner {
         try {
             String json = sc.parallelize(List.of(0), 1).map(i -> SweepFiles.outcomeJson(t.run())).collect().get(0);
             return SweepFiles.readOutcome(json, t.pointDir());
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Spark's SparkException is thrown undeclared
             return new PointOutcome(t.id(), PointOutcome.State.INTERRUPTED, 0, 0, null, CliErrors.oneLine(e));
         } finally {
             sc.clearJobGroup();
