@@ -12,40 +12,6 @@
 # (24g), DRIVER_MEMORY (8g), QUEUE (default). Needs SPARK_HOME (Spark 3.5.x) and HADOOP_CONF_DIR.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck source=../factorlab-env.sh
-source "$here/../factorlab-env.sh"
-factorlab_require_jar
-
-EXECUTORS="${EXECUTORS:-4}"
-GPUS_PER_EXECUTOR="${GPUS_PER_EXECUTOR:-1}"
-CPUS_PER_TASK="${CPUS_PER_TASK:-4}"
-EXECUTOR_MEMORY="${EXECUTOR_MEMORY:-24g}"
-DRIVER_MEMORY="${DRIVER_MEMORY:-8g}"
-QUEUE="${QUEUE:-default}"
-
-slots_per_executor=$(( GPUS_PER_EXECUTOR > 0 ? GPUS_PER_EXECUTOR : 1 ))
-resources=()
-if (( GPUS_PER_EXECUTOR > 0 )); then
-  resources=(--files "$here/../getGpusResources.sh"
-    --conf spark.executor.resource.gpu.amount="$GPUS_PER_EXECUTOR"
-    --conf spark.task.resource.gpu.amount=1
-    --conf spark.executor.resource.gpu.discoveryScript=./getGpusResources.sh)
-fi
-
-exec "${SPARK_HOME:?set SPARK_HOME to a Spark 3.5 installation}/bin/spark-submit" \
-  --master yarn --deploy-mode cluster --queue "$QUEUE" \
-  --name "factorlab-sweep" \
-  --class org.factorlab.sweep.SweepCommand \
-  --num-executors "$EXECUTORS" \
-  --executor-cores $(( slots_per_executor * CPUS_PER_TASK )) \
-  --executor-memory "$EXECUTOR_MEMORY" \
-  --driver-memory "$DRIVER_MEMORY" \
-  --conf spark.task.cpus="$CPUS_PER_TASK" \
-  --conf spark.executorEnv.OMP_NUM_THREADS="$CPUS_PER_TASK" \
-  --conf spark.dynamicAllocation.enabled=false \
-  --conf spark.task.maxFailures=4 \
-  --conf spark.yarn.maxAppAttempts=1 \
-  --conf "spark.driver.extraJavaOptions=$FACTORLAB_JVM_OPTS" \
-  --conf "spark.executor.extraJavaOptions=$FACTORLAB_JVM_OPTS" \
-  "${resources[@]}" \
-  "$FACTORLAB_JAR" "$@"
+# the training script's submission (sizing, GPUs, JDK flags), with the sweep's main class and no --workers
+FACTORLAB_SUBMIT_CLASS=org.factorlab.sweep.SweepCommand FACTORLAB_SUBMIT_NAME=factorlab-sweep FACTORLAB_SUBMIT_WORKERS=0 \
+  exec "$here/submit-train.sh" "$@"
