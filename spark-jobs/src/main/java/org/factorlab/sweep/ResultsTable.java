@@ -31,7 +31,7 @@ public record ResultsTable(List<String> columns, List<Row> rows) {
             return v == null || v.isEmpty() ? null : Reports.Summary.of(v);
         }
 
-        /** Points with a value of every metric that any point has. */
+        /** The number of points with values: the largest count over the metrics. */
         public int n() {
             return values.values().stream().mapToInt(List::size).max().orElse(0);
         }

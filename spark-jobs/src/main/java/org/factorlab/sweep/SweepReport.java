@@ -1,8 +1,6 @@
 package org.factorlab.sweep;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,7 +8,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.factorlab.evaluate.Reports;
 import org.factorlab.spark.RunDirectory;
 import org.factorlab.viz.Plots;
@@ -73,7 +70,7 @@ final class SweepReport {
     }
 
     static void write(RunDirectory dir, FileSystem fs, SweepSpec spec, List<SweepPoint> points, Map<String, PointOutcome> outcomes,
-                      ResultsTable table, String best, Function<String, String> lossCsvOf) throws IOException {
+                      Map<String, String> evaluationErrors, ResultsTable table, String best, Function<String, String> lossCsvOf) throws IOException {
         fs.mkdirs(dir.path(PLOTS));
         var metricPlots = new ArrayList<String>();
         for (String c : table.columns()) {
@@ -116,8 +113,14 @@ final class SweepReport {
             lossPlots.add(name);
         }
         dir.writeText(CSV, table.csv());
-        dir.writeText(MARKDOWN, markdown(dir, spec, points, outcomes, table, best, metricPlots, lossPlots));
-        dir.writeText(HTML, html(dir, spec, points, outcomes, table, best, metricPlots, lossPlots));
+        dir.writeText(MARKDOWN, markdown(dir, spec, points, outcomes, evaluationErrors, table, best, metricPlots, lossPlots));
+        dir.writeText(HTML, html(dir, spec, points, outcomes, evaluationErrors, table, best, metricPlots, lossPlots));
+    }
+
+    private static String error(PointOutcome o, Map<String, String> evaluationErrors) {
+        if (o.error() != null) return o.error();
+        String e = evaluationErrors.get(o.id());
+        return e == null ? "" : "evaluation: " + e;
     }
 
     private static String safe(String s) {
@@ -141,7 +144,7 @@ final class SweepReport {
     }
 
     private static String markdown(RunDirectory dir, SweepSpec spec, List<SweepPoint> points, Map<String, PointOutcome> outcomes,
-                                   ResultsTable table, String best, List<String> metricPlots, List<String> lossPlots) {
+                                   Map<String, String> evaluationErrors, ResultsTable table, String best, List<String> metricPlots, List<String> lossPlots) {
         StringBuilder b = new StringBuilder("# Sweep ").append(dir.root().getName()).append("\n\n");
         b.append(header(spec, points, outcomes, table)).append("\n\n");
         b.append(table.markdown());
@@ -151,7 +154,7 @@ final class SweepReport {
             PointOutcome o = outcomes.get(p.id());
             b.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %d | %.1f | %s | %s |%n", p.id(), p.groupLabel(), p.seed(),
                     o.state().name().toLowerCase(Locale.ROOT), o.steps(), o.trainSeconds(), o.lastLoss() == null ? "" : String.format(Locale.ROOT, "%.5g", o.lastLoss()),
-                    o.error() == null ? "" : o.error().replace("|", "\\|").replace("\n", " ")));
+                    error(o, evaluationErrors).replace("|", "\\|").replace("\n", " ")));
         }
         if (!metricPlots.isEmpty() || !lossPlots.isEmpty()) {
             b.append("\n## Plots\n\n");
@@ -162,7 +165,7 @@ final class SweepReport {
     }
 
     private static String html(RunDirectory dir, SweepSpec spec, List<SweepPoint> points, Map<String, PointOutcome> outcomes,
-                               ResultsTable table, String best, List<String> metricPlots, List<String> lossPlots) {
+                               Map<String, String> evaluationErrors, ResultsTable table, String best, List<String> metricPlots, List<String> lossPlots) {
         String e = ResultsTable.esc(dir.root().getName());
         StringBuilder b = new StringBuilder("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Sweep ").append(e).append("</title>\n")
                 .append(ResultsTable.STYLE).append("</head><body>\n<h1>Sweep ").append(e).append("</h1>\n<p>")
@@ -175,7 +178,7 @@ final class SweepReport {
             b.append("<tr><td>").append(ResultsTable.esc(p.id())).append("</td><td>").append(ResultsTable.esc(p.groupLabel())).append("</td><td class=\"v\">")
                     .append(p.seed()).append("</td><td>").append(o.state().name().toLowerCase(Locale.ROOT)).append("</td><td class=\"v\">").append(o.steps())
                     .append("</td><td class=\"v\">").append(String.format(Locale.ROOT, "%.1f", o.trainSeconds())).append("</td><td>")
-                    .append(o.error() == null ? "" : ResultsTable.esc(o.error())).append("</td></tr>\n");
+                    .append(ResultsTable.esc(error(o, evaluationErrors))).append("</td></tr>\n");
         }
         b.append("</table>\n");
         if (!metricPlots.isEmpty() || !lossPlots.isEmpty()) b.append("<h2>Plots</h2>\n");

@@ -37,7 +37,6 @@ import org.factorlab.spark.RunDirectory;
 import org.factorlab.spark.TrainOptions;
 import org.factorlab.spark.WorkerData;
 import org.factorlab.train.Trainer;
-import org.factorlab.viz.Plots;
 
 /**
  * Runs a sweep on Spark: every point not done yet is one Spark job of one task (so a point that fails after Spark's
@@ -170,18 +169,28 @@ public final class SweepRunner {
         for (SweepPoint p : points)
             if (outcomes.get(p.id()).state() == PointOutcome.State.DONE && !pointDir(root, p.id(), hc).exists(Reports.JSON)) toScore.add(p.id());
         if (!toScore.isEmpty()) out.printf(Locale.ROOT, "scoring %d point(s) on Spark%n", toScore.size());
+        Map<String, String> evaluationErrors = new LinkedHashMap<>();
         for (int i = 0; i < toScore.size(); i += spec.evaluation().runsPerStage()) {
-            var runs = new ArrayList<EvaluationRun>();
-            for (String id : toScore.subList(i, Math.min(toScore.size(), i + spec.evaluation().runsPerStage())))
-                runs.add(CodesFile.read(new Path(pointDir(root, id, hc).root(), CodesFile.CODES_NPY).toString(), id, hc, 1));
-            EvaluationStage.evaluateEach(sc, runs, suite, metricsText, id -> pointDir(root, id, hc).root().toString(), CodesFile.CODES_NPY);
+            List<String> chunk = toScore.subList(i, Math.min(toScore.size(), i + spec.evaluation().runsPerStage()));
+            try {
+                score(sc, root, chunk, suite, metricsText);
+            } catch (Exception e) {
+                // one point's codes must not cost the others their scores: score them one by one
+                for (String id : chunk)
+                    try {
+                        score(sc, root, List.of(id), suite, metricsText);
+                    } catch (Exception one) {
+                        evaluationErrors.put(id, CliErrors.oneLine(one));
+                        out.println("point " + id + ": evaluation failed (a rerun tries again): " + CliErrors.oneLine(one));
+                    }
+            }
         }
 
         List<String> columns = new ArrayList<>();
         suite.metrics().forEach(m -> columns.addAll(m.headline()));
         ResultsTable table = SweepReport.table(points, outcomes, columns, id -> metricValues(pointDir(root, id, hc)));
         String best = SweepReport.best(spec, points, table, id -> metricValues(pointDir(root, id, hc)));
-        SweepReport.write(dir, fs, spec, points, outcomes, table, best, id -> lossCsv(fs, new Path(pointDir(root, id, hc).root(), Trainer.LOSS_CSV)));
+        SweepReport.write(dir, fs, spec, points, outcomes, evaluationErrors, table, best, id -> lossCsv(fs, new Path(pointDir(root, id, hc).root(), Trainer.LOSS_CSV)));
         boolean complete = outcomes.values().stream().allMatch(o -> o.state() == PointOutcome.State.DONE || o.state() == PointOutcome.State.FAILED);
         writeSweepJson(dir, spec, specText, specSource, configSha, data, points, outcomes, complete ? "complete" : "incomplete", best);
         out.printf(Locale.ROOT, "%n%s%n", table.markdown());
@@ -191,6 +200,14 @@ public final class SweepRunner {
             out.printf(Locale.ROOT, "%d point(s) failed, %d interrupted (see %s)%n", failed, interrupted, new Path(dir.root(), SweepReport.MARKDOWN));
         out.printf(Locale.ROOT, "wrote %s%n", new Path(dir.root(), SweepReport.MARKDOWN));
         return new Result(root, points, outcomes, tasks.size(), table, best);
+    }
+
+    /** Scores points together in one Spark stage; each gets its own metrics.json beside its codes. */
+    private static void score(JavaSparkContext sc, String root, List<String> ids, MetricSuite suite, String metricsText) throws IOException {
+        Configuration hc = sc.hadoopConfiguration();
+        var runs = new ArrayList<EvaluationRun>();
+        for (String id : ids) runs.add(CodesFile.read(new Path(pointDir(root, id, hc).root(), CodesFile.CODES_NPY).toString(), id, hc, 1));
+        EvaluationStage.evaluateEach(sc, runs, suite, metricsText, id -> pointDir(root, id, hc).root().toString(), CodesFile.CODES_NPY);
     }
 
     /** One point as one Spark job of one task; a job that fails after Spark's retries leaves the point INTERRUPTED. */

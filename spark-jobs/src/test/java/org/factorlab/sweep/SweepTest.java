@@ -191,7 +191,7 @@ class SweepTest {
     @Test
     void aPointWithABadOverrideOrANanFailsAloneAndIsReported() throws Exception {
         Path dir = tmp.resolve("failing");
-        String spec = spec("").replace("hidden: [4, 8]", "hidden: [4, \"abc\"]\n  learningRate: [0.05, 1.0e+30]")
+        String spec = spec("").replace("hidden: [4, 8]", "hidden: [4, \"abc\", 1]\n  learningRate: [0.05, 1.0e+30]")
                 .replace("seeds: [0, 1]", "seeds: [0]").replace("optimizer: adam", "optimizer: sgd");
         spec = spec.replace("config: " + tmp.resolve("tiny" + Math.abs("".hashCode()) + ".yaml"), "config: " + writeSgdConfig());
         var log = new StringBuilder();
@@ -207,6 +207,10 @@ class SweepTest {
         String md = Files.readString(dir.resolve("results.md"));
         assertTrue(md.contains(nan.error().replace("|", "\\|")) && md.contains("failed"), md);
         assertTrue(Files.exists(dir.resolve("points/hidden-4_learningRate-0.05_seed-0/metrics.json")));
+        // one code dim trains, but MIG cannot score it: that point's evaluation error is reported, the others are scored
+        assertEquals(PointOutcome.State.DONE, o.get("hidden-1_learningRate-0.05_seed-0").state());
+        assertFalse(Files.exists(dir.resolve("points/hidden-1_learningRate-0.05_seed-0/metrics.json")));
+        assertTrue(md.contains("| hidden-1_learningRate-0.05_seed-0 |") && md.contains("evaluation: "), md);
         // a failed point stays failed on a rerun (nothing to train) unless --retry-failed
         var log2 = new StringBuilder();
         assertEquals(0, run(spec, dir, SweepRunner.Options.defaults(), log2).trained());
@@ -235,6 +239,25 @@ class SweepTest {
         assertTrue(extended.containsAll(ids));
         var unknown = assertThrows(IllegalArgumentException.class, () -> SweepSpec.parse(spec("") + "budgets: {steps: 1}\n", "d.yaml"));
         assertTrue(unknown.getMessage().contains("budgets"), unknown.getMessage());
+    }
+
+    @Test
+    void compareBuildsOneTableAcrossSweepsAndEvaluationDirectories() throws Exception {
+        // an evaluation directory as `evaluate --model a,b` writes it: runs with values
+        Path eval = tmp.resolve("eval-other");
+        Files.createDirectories(eval);
+        Files.writeString(eval.resolve(Reports.JSON), "{\"runs\": [{\"id\": \"s0\", \"values\": {\"mig\": 0.25, \"mcc\": 0.5}},"
+                + " {\"id\": \"s1\", \"values\": {\"mig\": 0.35, \"mcc\": 0.7}}]}");
+        ResultsTable t = CompareCommand.table(List.of(referenceDir.toString(), eval.toString()), List.of("mig"), new org.apache.hadoop.conf.Configuration());
+        assertEquals(List.of("reference: hidden=4", "reference: hidden=8", "eval-other"), t.rows().stream().map(ResultsTable.Row::label).toList());
+        assertEquals(0.3, t.rows().get(2).summary("mig").mean(), 1e-15);
+        assertEquals(Math.sqrt(0.005), t.rows().get(2).summary("mig").std(), 1e-15);
+        assertEquals(values(referenceDir.resolve("points/hidden-8_seed-0")).get("mig") / 2
+                + values(referenceDir.resolve("points/hidden-8_seed-1")).get("mig") / 2, t.rows().get(1).summary("mig").mean(), 1e-15);
+        assertTrue(t.markdown().contains("| eval-other | 2 | 0.300 ± 0.071 |"), t.markdown());
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> CompareCommand.table(List.of(tmp.toString()), null, new org.apache.hadoop.conf.Configuration()));
+        assertTrue(e.getMessage().contains("neither a sweep directory"), e.getMessage());
     }
 
     @Test
