@@ -45,7 +45,7 @@ import org.nd4j.linalg.api.buffer.DataType;
  */
 record PointTask(String pointDir, String id, String model, String effectiveConfig, String data, long steps,
                  double wallSeconds, int checkpointEvery, int keepCheckpoints, int encodeBatch, Staging staging,
-                 double mirrorSeconds, String fault) implements Serializable {
+                 double mirrorSeconds, String fault, boolean encodeOnly) implements Serializable {
     static final String POINT_JSON = "point.json";
     static final String CONFIG = "config.yaml";
     private static final Map<String, Integer> INJECTED = new ConcurrentHashMap<>();
@@ -62,6 +62,7 @@ record PointTask(String pointDir, String id, String model, String effectiveConfi
                 PointOutcome done = SweepFiles.readOutcome(dir.readText(POINT_JSON), pointDir);
                 if (done.state() == PointOutcome.State.DONE) return done;
             }
+            if (encodeOnly) return encodeSparkRun(dir, fs, conf);
             fs.mkdirs(dir.root());
             dir.writeText(CONFIG, effectiveConfig);
             boolean direct = staging == Staging.DIRECT || (staging == Staging.AUTO && fs instanceof LocalFileSystem);
@@ -102,6 +103,18 @@ record PointTask(String pointDir, String id, String model, String effectiveConfi
         } catch (Exception e) {
             throw new IllegalStateException(pointDir + ": " + e.getMessage(), e);
         }
+    }
+
+    /** This point as trained by the parameter-averaging job: its codes from the newest checkpoint (point.json is the driver's). */
+    PointTask asEncodeOnly() {
+        return new PointTask(pointDir, id, model, effectiveConfig, data, steps, wallSeconds, checkpointEvery, keepCheckpoints, encodeBatch,
+                staging, mirrorSeconds, "", true);
+    }
+
+    private PointOutcome encodeSparkRun(RunDirectory dir, FileSystem fs, Configuration conf) throws IOException {
+        Checkpoint c = org.factorlab.evaluate.ModelEncoding.load(pointDir, conf).checkpoint();
+        CodesFile.write(fs, dir.root(), encode(c, DataSources.open(data, conf), pointDir));
+        return new PointOutcome(id, PointOutcome.State.DONE, c.state().step(), 0, null, null);
     }
 
     private CodesAndFactors encode(Checkpoint c, WorkerData dataset, String name) {

@@ -59,7 +59,8 @@ public final class SweepCommand implements CliCommand, Callable<Integer> {
         SweepSpec s = SweepSpec.parse(text, spec);
         String out = output != null ? output : "sweeps/" + new org.apache.hadoop.fs.Path(spec).getName().replaceFirst("\\.ya?ml$", "");
         org.factorlab.evaluate.EvaluateCommand.quietSpark();
-        SparkConf sc = new SparkConf().setAppName("factorlab sweep " + out);
+        // the training job's serialization, so that points in averaged mode can run in this context too
+        SparkConf sc = org.factorlab.spark.TrainJob.withSerialization(new SparkConf().setAppName("factorlab sweep " + out));
         if (master != null) sc.setMaster(master);
         else if (!sc.contains("spark.master")) sc.setMaster("local[*]");
         sc.setIfMissing("spark.ui.showConsoleProgress", "false");

@@ -34,7 +34,12 @@ import org.factorlab.provenance.Digests;
 import org.factorlab.provenance.Provenance;
 import org.factorlab.spark.DataSources;
 import org.factorlab.spark.RunDirectory;
+import org.factorlab.spark.TrainJob;
+import org.factorlab.spark.TrainJobParams;
 import org.factorlab.spark.TrainOptions;
+import org.factorlab.spark.TrainResult;
+import org.factorlab.spark.TrainingDivergedException;
+import org.factorlab.train.TrainSettings;
 import org.factorlab.spark.WorkerData;
 import org.factorlab.train.Trainer;
 
@@ -125,11 +130,11 @@ public final class SweepRunner {
                 outcomes.put(p.id(), f);
                 continue;
             }
-            if (hasCheckpoint(fs, pd.root())) resuming++;
+            if (hasCheckpoint(fs, pd.root()) || pd.exists(RunDirectory.JOB)) resuming++;
             String fault = failOnce.startsWith(p.id() + "@") ? failOnce.substring(p.id().length() + 1) : "";
             tasks.add(new PointTask(pd.root().toString(), p.id(), spec.model(), effective, spec.data(), spec.budget().steps(),
                     spec.budget().wallSeconds(), spec.training().checkpointEvery(), spec.training().keepCheckpoints(),
-                    spec.evaluation().batchSize(), options.staging(), options.mirrorSeconds(), fault));
+                    spec.evaluation().batchSize(), options.staging(), options.mirrorSeconds(), fault, false));
         }
         long groups = points.stream().map(SweepPoint::group).distinct().count();
         out.printf(Locale.ROOT, "sweep %s: %d points in %d groups; %d done, %d failed, %d to train%s%n", root, points.size(), groups,
@@ -138,27 +143,16 @@ public final class SweepRunner {
         if (tasks.isEmpty()) out.println("every point is done; nothing to train");
         writeSweepJson(dir, spec, specText, specSource, configSha, data, points, outcomes, "running", null);
 
-        int parallelism = spec.training().parallelism() > 0 ? spec.training().parallelism() : Math.max(1, sc.defaultParallelism());
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(parallelism, Math.max(1, tasks.size()))));
-        try {
-            List<Future<?>> running = new ArrayList<>();
-            for (PointTask t : tasks)
-                running.add(pool.submit(() -> {
-                    PointOutcome o = trainPoint(sc, t);
-                    synchronized (outcomes) {
-                        outcomes.put(t.id(), o);
-                        out.println(describe(o));
-                        writeSweepJson(dir, spec, specText, specSource, configSha, data, points, outcomes, "running", null);
-                    }
-                }));
-            for (Future<?> f : running) f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("sweep interrupted", e);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException(CliErrors.oneLine(e.getCause()), e.getCause());
-        } finally {
-            pool.shutdownNow();
+        if (spec.training().mode() == SweepSpec.Mode.AVERAGED) {
+            for (PointTask t : tasks) {
+                PointOutcome o = trainAveraged(sc, spec, t);
+                outcomes.put(t.id(), o);
+                out.println(describe(o));
+                writeSweepJson(dir, spec, specText, specSource, configSha, data, points, outcomes, "running", null);
+            }
+        } else {
+            trainInParallel(sc, spec, tasks, outcomes, out,
+                    () -> writeSweepJson(dir, spec, specText, specSource, configSha, data, points, outcomes, "running", null));
         }
 
         String metricsSource = spec.evaluation().config().isEmpty() ? "conf/metrics.yaml" : spec.evaluation().config();
@@ -190,7 +184,7 @@ public final class SweepRunner {
         suite.metrics().forEach(m -> columns.addAll(m.headline()));
         ResultsTable table = SweepReport.table(points, outcomes, columns, id -> metricValues(pointDir(root, id, hc)));
         String best = SweepReport.best(spec, points, table, id -> metricValues(pointDir(root, id, hc)));
-        SweepReport.write(dir, fs, spec, points, outcomes, evaluationErrors, table, best, id -> lossCsv(fs, new Path(pointDir(root, id, hc).root(), Trainer.LOSS_CSV)));
+        SweepReport.write(dir, fs, spec, points, outcomes, evaluationErrors, table, best, id -> lossCurves(fs, pointDir(root, id, hc).root()));
         boolean complete = outcomes.values().stream().allMatch(o -> o.state() == PointOutcome.State.DONE || o.state() == PointOutcome.State.FAILED);
         writeSweepJson(dir, spec, specText, specSource, configSha, data, points, outcomes, complete ? "complete" : "incomplete", best);
         out.printf(Locale.ROOT, "%n%s%n", table.markdown());
@@ -200,6 +194,72 @@ public final class SweepRunner {
             out.printf(Locale.ROOT, "%d point(s) failed, %d interrupted (see %s)%n", failed, interrupted, new Path(dir.root(), SweepReport.MARKDOWN));
         out.printf(Locale.ROOT, "wrote %s%n", new Path(dir.root(), SweepReport.MARKDOWN));
         return new Result(root, points, outcomes, tasks.size(), table, best);
+    }
+
+    /** Task mode: each point one Spark job of one task, at most {@code training.parallelism} at once. */
+    private static void trainInParallel(JavaSparkContext sc, SweepSpec spec, List<PointTask> tasks, Map<String, PointOutcome> outcomes,
+                                        PrintStream out, Runnable saveState) {
+        int parallelism = spec.training().parallelism() > 0 ? spec.training().parallelism() : Math.max(1, sc.defaultParallelism());
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(parallelism, Math.max(1, tasks.size()))));
+        try {
+            List<Future<?>> running = new ArrayList<>();
+            for (PointTask t : tasks)
+                running.add(pool.submit(() -> {
+                    PointOutcome o = trainPoint(sc, t);
+                    synchronized (outcomes) {
+                        outcomes.put(t.id(), o);
+                        out.println(describe(o));
+                        saveState.run();
+                    }
+                }));
+            for (Future<?> f : running) f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("sweep interrupted", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(CliErrors.oneLine(e.getCause()), e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * Averaged mode: the point trains with the parameter-averaging job on all executors (its run directory in the Spark
+     * layout, resumed with --resume semantics), then one task encodes the data set with its newest checkpoint.
+     */
+    private static PointOutcome trainAveraged(JavaSparkContext sc, SweepSpec spec, PointTask t) {
+        RunDirectory pd = new RunDirectory(t.pointDir(), sc.hadoopConfiguration());
+        try {
+            TrainSettings ts = Families.get(t.model()).trainSettings(t.effectiveConfig());
+            int f = spec.training().averagingFrequency();
+            long steps = spec.budget().steps() > 0 ? spec.budget().steps() : (long) Integer.MAX_VALUE * f;
+            int rounds = (int) Math.min(Integer.MAX_VALUE, (steps + f - 1) / f);
+            TrainJobParams p = TrainJobParams.builder().model(t.model()).config(spec.config(), t.effectiveConfig()).data(t.data())
+                    .runDir(t.pointDir()).workers(spec.training().workers()).averagingFrequency(f).batchSizePerWorker(ts.batchSize())
+                    .rounds(rounds).checkpointEvery(Math.max(1, spec.training().checkpointEvery() / f))
+                    .keepCheckpoints(spec.training().keepCheckpoints()).emaDecay(ts.emaDecay()).emaWarmup(ts.emaWarmup()).seed(ts.seed())
+                    .resume(true).maxWallSeconds(spec.budget().wallSeconds()).build();
+            sc.setJobGroup("factorlab-sweep-" + t.id(), "factorlab sweep: point " + t.id() + " (parameter averaging)", true);
+            long t0 = System.nanoTime();
+            TrainResult r = TrainJob.run(sc, p);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            PointTask enc = t.asEncodeOnly();
+            PointOutcome e = SweepFiles.readOutcome(sc.parallelize(List.of(0), 1).map(i -> SweepFiles.outcomeJson(enc.run())).collect().get(0),
+                    t.pointDir());
+            if (e.state() != PointOutcome.State.DONE) return e;
+            Double loss = r.history().isEmpty() ? null : r.history().get(r.history().size() - 1).loss();
+            PointOutcome done = new PointOutcome(t.id(), PointOutcome.State.DONE, e.steps(), seconds, loss != null && Double.isFinite(loss) ? loss : null, null);
+            pd.writeText(PointTask.POINT_JSON, SweepFiles.outcomeJson(done));
+            return done;
+        } catch (TrainingDivergedException | IllegalArgumentException e) {
+            PointOutcome f = PointOutcome.failed(t.id(), e.getMessage());
+            pd.writeText(PointTask.POINT_JSON, SweepFiles.outcomeJson(f));
+            return f;
+        } catch (Exception e) {
+            return new PointOutcome(t.id(), PointOutcome.State.INTERRUPTED, 0, 0, null, CliErrors.oneLine(e));
+        } finally {
+            sc.clearJobGroup();
+        }
     }
 
     /** Scores points together in one Spark stage; each gets its own metrics.json beside its codes. */
@@ -254,6 +314,28 @@ public final class SweepRunner {
         var out = new LinkedHashMap<String, Double>();
         n.path("runs").path(0).path("values").fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asDouble()));
         return out;
+    }
+
+    /** A point's losses as CSV text, step first: its loss.csv, or for averaged mode the named terms of history.csv. */
+    private static String lossCurves(FileSystem fs, Path pointDir) {
+        String single = lossCsv(fs, new Path(pointDir, Trainer.LOSS_CSV));
+        if (single != null) return single;
+        String history = lossCsv(fs, new Path(pointDir, RunDirectory.HISTORY));
+        if (history == null) return null;
+        var rows = org.factorlab.spark.RoundStats.parseCsv(history, new Path(pointDir, RunDirectory.HISTORY).toString());
+        if (rows.isEmpty()) return null;
+        StringBuilder b = new StringBuilder("step");
+        var terms = rows.get(0).terms().keySet();
+        if (terms.isEmpty()) b.append(",total");
+        else terms.forEach(n -> b.append(',').append(n));
+        b.append('\n');
+        for (var r : rows) {
+            b.append(r.step());
+            if (terms.isEmpty()) b.append(',').append(r.loss());
+            else r.terms().values().forEach(v -> b.append(',').append(v));
+            b.append('\n');
+        }
+        return b.toString();
     }
 
     private static String lossCsv(FileSystem fs, Path p) {

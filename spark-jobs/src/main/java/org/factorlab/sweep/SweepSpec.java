@@ -68,8 +68,14 @@ public record SweepSpec(String model, String config, String data, Budget budget,
     public record Rank(String metric, Order order) {
     }
 
-    public record Training(int checkpointEvery, int keepCheckpoints, int parallelism) {
+    /** How points train: one Spark task each, in parallel; or each with parameter averaging on all executors, in turn. */
+    public enum Mode { TASK, AVERAGED }
+
+    public record Training(Mode mode, int checkpointEvery, int keepCheckpoints, int parallelism, int workers, int averagingFrequency) {
         public Training {
+            java.util.Objects.requireNonNull(mode, "training.mode");
+            if (workers < 0) throw new IllegalArgumentException("training.workers: must be >= 0, got " + workers);
+            if (averagingFrequency < 1) throw new IllegalArgumentException("training.averagingFrequency: must be >= 1, got " + averagingFrequency);
             if (checkpointEvery < 1) throw new IllegalArgumentException("training.checkpointEvery: must be >= 1, got " + checkpointEvery);
             if (keepCheckpoints < 1) throw new IllegalArgumentException("training.keepCheckpoints: must be >= 1, got " + keepCheckpoints);
             if (parallelism < 0) throw new IllegalArgumentException("training.parallelism: must be >= 0, got " + parallelism);

@@ -54,7 +54,9 @@ class SweepTest {
 
     @BeforeAll
     void start() throws Exception {
-        sc = new JavaSparkContext(new SparkConf().setMaster("local[2,2]").setAppName("SweepTest").set("spark.ui.enabled", "false"));
+        // the training job's Kryo settings (registration required), as `factorlab sweep` makes its context
+        sc = new JavaSparkContext(org.factorlab.spark.TrainJob.withSerialization(
+                new SparkConf().setMaster("local[2,2]").setAppName("SweepTest").set("spark.ui.enabled", "false")));
         sc.setLogLevel("WARN");
         referenceDir = tmp.resolve("reference");
         reference = run(spec(""), referenceDir, SweepRunner.Options.defaults(), new StringBuilder());
@@ -186,6 +188,28 @@ class SweepTest {
         assertEquals(Files.readString(referenceDir.resolve("points/hidden-8_seed-0/loss.csv")).lines().map(l -> l.substring(0, l.lastIndexOf(','))).toList(),
                 Files.readString(p.resolve("loss.csv")).lines().map(l -> l.substring(0, l.lastIndexOf(','))).toList(), "same losses (images/s aside)");
         assertEquals(Files.readString(referenceDir.resolve("results.csv")), Files.readString(dir.resolve("results.csv")));
+    }
+
+    @Test
+    void averagedModeTrainsEachPointWithParameterAveragingOneAfterAnother() throws Exception {
+        Path dir = tmp.resolve("averaged");
+        String spec = spec("").replace("seeds: [0, 1]", "seeds: [0]").replace("steps: 12", "steps: 8")
+                .replace("parallelism: 2}", "parallelism: 2, mode: averaged, workers: 2, averagingFrequency: 2}");
+        var log = new StringBuilder();
+        SweepRunner.Result r = run(spec, dir, SweepRunner.Options.defaults(), log);
+        assertTrue(r.outcomes().values().stream().allMatch(o -> o.state() == PointOutcome.State.DONE), log.toString());
+        for (String id : new String[]{"hidden-4_seed-0", "hidden-8_seed-0"}) {
+            Path p = dir.resolve("points").resolve(id);
+            assertTrue(Files.exists(p.resolve("checkpoints/round-00000004.ckpt")), id);
+            assertTrue(Files.exists(p.resolve("history.csv")) && Files.exists(p.resolve("metrics.json")), id);
+            assertEquals(8, r.outcomes().get(id).steps());
+        }
+        assertTrue(Files.exists(dir.resolve("plots/loss-total.png")));
+        String md = Files.readString(dir.resolve("results.md"));
+        assertTrue(md.contains("| hidden=4 | 1 |") && md.contains("| hidden=8 | 1 |"), md);
+        var again = new StringBuilder();
+        assertEquals(0, run(spec, dir, SweepRunner.Options.defaults(), again).trained());
+        assertTrue(again.toString().contains("every point is done"), again.toString());
     }
 
     @Test
