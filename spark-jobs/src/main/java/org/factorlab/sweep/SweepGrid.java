@@ -20,7 +20,15 @@ public final class SweepGrid {
     private SweepGrid() {
     }
 
+    /** Every point of the spec, random-search trials drawn by {@link #sample}. */
     public static List<SweepPoint> points(SweepSpec spec) {
+        var trials = new ArrayList<Map<String, String>>();
+        for (int t = 0; t < spec.random().trials(); t++) trials.add(sample(spec.random(), t));
+        return points(spec, trials);
+    }
+
+    /** The points with the given values of trials 0, 1, ... (a sequential search knows only the first few). */
+    public static List<SweepPoint> points(SweepSpec spec, List<Map<String, String>> trials) {
         List<Map<String, String>> configs = new ArrayList<>();
         configs.add(new LinkedHashMap<>());
         for (var axis : spec.grid().entrySet()) {
@@ -34,12 +42,12 @@ public final class SweepGrid {
             configs = next;
         }
         List<String> trialNames = new ArrayList<>();
-        if (spec.random().trials() > 0) {
+        if (!trials.isEmpty()) {
             List<Map<String, String>> next = new ArrayList<>();
             for (Map<String, String> c : configs)
-                for (int t = 0; t < spec.random().trials(); t++) {
+                for (int t = 0; t < trials.size(); t++) {
                     var m = new LinkedHashMap<>(c);
-                    m.putAll(sample(spec.random(), t));
+                    m.putAll(trials.get(t));
                     next.add(m);
                     trialNames.add(String.format(Locale.ROOT, "trial-%04d", t));
                 }

@@ -84,6 +84,48 @@ public final class SweepRunner {
 
     public static Result run(JavaSparkContext sc, SweepSpec spec, String specText, String specSource, String outputDir, Options options,
                              PrintStream out) throws IOException {
+        if (spec.random().method() != SweepSpec.Method.TPE || spec.random().trials() == 0)
+            return runOnce(sc, spec, specText, specSource, outputDir, options, out, SweepGrid.points(spec), null);
+        // sequential search: trials already proposed (sweep.json keeps them) first, then rounds of new proposals
+        SweepSpec.Random random = spec.random();
+        Configuration hc = sc.hadoopConfiguration();
+        Path qualified = new Path(outputDir);
+        RunDirectory dir = new RunDirectory(qualified.getFileSystem(hc).makeQualified(qualified).toString(), hc);
+        List<Map<String, String>> trials = new ArrayList<>();
+        if (dir.exists(SWEEP_JSON))
+            for (JsonNode t : SweepFiles.read(dir.readText(SWEEP_JSON), dir.path(SWEEP_JSON).toString()).path("trials")) {
+                var m = new LinkedHashMap<String, String>();
+                t.fields().forEachRemaining(e -> m.put(e.getKey(), e.getValue().asText()));
+                trials.add(m);
+            }
+        while (trials.size() < Math.min(random.trials(), random.startup())) trials.add(SweepGrid.sample(random, trials.size()));
+        while (true) {
+            List<SweepPoint> points = SweepGrid.points(spec, trials);
+            Result r = runOnce(sc, spec, specText, specSource, dir.root().toString(), options, out, points, trials);
+            if (trials.size() >= random.trials()) return r;
+            var settings = new ArrayList<Map<String, String>>();
+            var scores = new ArrayList<Double>();
+            int sign = spec.rank().order() == SweepSpec.Order.MAX ? 1 : -1;
+            for (int t = 0; t < trials.size(); t++) {
+                String group = String.format(Locale.ROOT, "trial-%04d", t);
+                double sum = 0;
+                int n = 0;
+                for (SweepPoint p : points)
+                    if (p.group().equals(group)) {
+                        Double v = metricValues(pointDir(dir.root().toString(), p.id(), hc)).get(spec.rank().metric());
+                        if (v != null) { sum += v; n++; }
+                    }
+                if (n > 0) { settings.add(trials.get(t)); scores.add(sign * sum / n); }
+            }
+            int next = Math.min(random.trials(), trials.size() + random.batch());
+            out.printf(Locale.ROOT, "tpe: proposing trials %d-%d from %d scored trial(s)%n", trials.size(), next - 1, scores.size());
+            while (trials.size() < next)
+                trials.add(scores.isEmpty() ? SweepGrid.sample(random, trials.size()) : Tpe.propose(random, settings, scores, trials.size()));
+        }
+    }
+
+    private static Result runOnce(JavaSparkContext sc, SweepSpec spec, String specText, String specSource, String outputDir, Options options,
+                                  PrintStream out, List<SweepPoint> points, List<Map<String, String>> trials) throws IOException {
         Configuration hc = sc.hadoopConfiguration();
         Path qualified = new Path(outputDir);
         FileSystem fs = qualified.getFileSystem(hc);
@@ -103,7 +145,6 @@ public final class SweepRunner {
                 throw new IllegalArgumentException(root + ": the data " + spec.data() + " changed since the sweep started (manifest SHA-256 "
                         + old.path("dataManifestSha256").asText() + ", now " + data.manifestSha256() + "); use a new --output directory");
         }
-        List<SweepPoint> points = SweepGrid.points(spec);
         Map<String, PointOutcome> outcomes = new LinkedHashMap<>();
         for (SweepPoint p : points) {
             RunDirectory pd = pointDir(root, p.id(), hc);
@@ -141,18 +182,18 @@ public final class SweepRunner {
                 count(outcomes, PointOutcome.State.DONE), count(outcomes, PointOutcome.State.FAILED), tasks.size(),
                 resuming > 0 ? " (" + resuming + " resume from their checkpoints)" : "");
         if (tasks.isEmpty()) out.println("every point is done; nothing to train");
-        writeSweepJson(dir, spec, specText, specSource, configSha, data, points, outcomes, "running", null);
+        writeSweepJson(dir, spec, specText, specSource, configSha, data, points, trials, outcomes, "running", null);
 
         if (spec.training().mode() == SweepSpec.Mode.AVERAGED) {
             for (PointTask t : tasks) {
                 PointOutcome o = trainAveraged(sc, spec, t);
                 outcomes.put(t.id(), o);
                 out.println(describe(o));
-                writeSweepJson(dir, spec, specText, specSource, configSha, data, points, outcomes, "running", null);
+                writeSweepJson(dir, spec, specText, specSource, configSha, data, points, trials, outcomes, "running", null);
             }
         } else {
             trainInParallel(sc, spec, tasks, outcomes, out,
-                    () -> writeSweepJson(dir, spec, specText, specSource, configSha, data, points, outcomes, "running", null));
+                    () -> writeSweepJson(dir, spec, specText, specSource, configSha, data, points, trials, outcomes, "running", null));
         }
 
         String metricsSource = spec.evaluation().config().isEmpty() ? "conf/metrics.yaml" : spec.evaluation().config();
@@ -186,7 +227,7 @@ public final class SweepRunner {
         String best = SweepReport.best(spec, points, table, id -> metricValues(pointDir(root, id, hc)));
         SweepReport.write(dir, fs, spec, points, outcomes, evaluationErrors, table, best, id -> lossCurves(fs, pointDir(root, id, hc).root()));
         boolean complete = outcomes.values().stream().allMatch(o -> o.state() == PointOutcome.State.DONE || o.state() == PointOutcome.State.FAILED);
-        writeSweepJson(dir, spec, specText, specSource, configSha, data, points, outcomes, complete ? "complete" : "incomplete", best);
+        writeSweepJson(dir, spec, specText, specSource, configSha, data, points, trials, outcomes, complete ? "complete" : "incomplete", best);
         out.printf(Locale.ROOT, "%n%s%n", table.markdown());
         if (best != null) out.println(best);
         long failed = count(outcomes, PointOutcome.State.FAILED), interrupted = count(outcomes, PointOutcome.State.INTERRUPTED);
@@ -350,7 +391,8 @@ public final class SweepRunner {
     }
 
     private static void writeSweepJson(RunDirectory dir, SweepSpec spec, String specText, String specSource, String configSha,
-                                       WorkerData data, List<SweepPoint> points, Map<String, PointOutcome> outcomes, String status, String best) {
+                                       WorkerData data, List<SweepPoint> points, List<Map<String, String>> trials,
+                                       Map<String, PointOutcome> outcomes, String status, String best) {
         ObjectNode root = SweepFiles.JSON.createObjectNode();
         root.put("status", status);
         root.set("spec", spec.toJson());
@@ -368,6 +410,7 @@ public final class SweepRunner {
             n.set("outcome", SweepFiles.JSON.valueToTree(outcomes.get(p.id())));
         }
         if (best != null) root.put("best", best);
+        if (trials != null) root.set("trials", SweepFiles.JSON.valueToTree(trials));
         root.set("provenance", SweepFiles.JSON.valueToTree(Provenance.of(spec.model(), specText, 0, data.manifestSha256())));
         dir.writeText(SWEEP_JSON, SweepFiles.write(root));
     }

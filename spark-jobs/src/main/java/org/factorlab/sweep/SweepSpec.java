@@ -45,9 +45,15 @@ public record SweepSpec(String model, String config, String data, Budget budget,
         }
     }
 
-    public record Random(int trials, long seed, Map<String, Param> params) {
+    /** How trials are drawn: independently from the ranges, or by a sequential TPE search on the rank metric. */
+    public enum Method { RANDOM, TPE }
+
+    public record Random(Method method, int trials, long seed, int startup, int batch, Map<String, Param> params) {
         public Random {
             params = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(params));
+            java.util.Objects.requireNonNull(method, "random.method");
+            if (startup < 1) throw new IllegalArgumentException("random.startup: must be >= 1, got " + startup);
+            if (batch < 1) throw new IllegalArgumentException("random.batch: must be >= 1, got " + batch);
             if (trials < 0) throw new IllegalArgumentException("random.trials: must be >= 0, got " + trials);
             if (trials > 0 && params.isEmpty()) throw new IllegalArgumentException("random.trials: " + trials + " trials but random.params is empty");
         }
@@ -116,7 +122,8 @@ public record SweepSpec(String model, String config, String data, Budget budget,
                 if (axes.containsKey(k)) throw new IllegalArgumentException(source + " [random.params." + k + "]: also a grid axis; give a key one or the other");
             for (String k : axes.keySet()) checkKey(k, source + " [grid." + k + "]");
             for (String k : ps.keySet()) checkKey(k, source + " [random.params." + k + "]");
-            Random random = new Random(r.get("trials").asInt(), r.get("seed").asLong(), ps);
+            Random random = new Random(ConfigTree.bind(r.get("method"), Method.class, source + " [random.method]"), r.get("trials").asInt(),
+                    r.get("seed").asLong(), r.get("startup").asInt(), r.get("batch").asInt(), ps);
             Evaluation evaluation = ConfigTree.bind(tree.get("evaluation"), Evaluation.class, source + " [evaluation]");
             Rank rank = ConfigTree.bind(tree.get("rank"), Rank.class, source + " [rank]");
             if (!rank.metric().isEmpty()) {
@@ -126,6 +133,10 @@ public record SweepSpec(String model, String config, String data, Budget budget,
                     throw new IllegalArgumentException(source + " [rank.metric]: '" + rank.metric() + "' is not a headline value of the evaluated metrics; known: " + known);
             }
             Training training = ConfigTree.bind(tree.get("training"), Training.class, source + " [training]");
+            if (random.method() == Method.TPE && random.trials() > 0) {
+                if (rank.metric().isEmpty()) throw new IllegalArgumentException(source + " [random.method]: tpe searches on rank.metric; set it");
+                if (!axes.isEmpty()) throw new IllegalArgumentException(source + " [random.method]: tpe takes no grid axes (each trial is one group)");
+            }
             return new SweepSpec(model, config, data, budget, seeds, axes, random, evaluation, rank, training);
         } catch (IllegalArgumentException e) {
             if (e.getMessage() != null && e.getMessage().startsWith(source)) throw e;
@@ -226,7 +237,10 @@ public record SweepSpec(String model, String config, String data, Budget budget,
         if (!grid.keySet().equals(old.grid.keySet())) problems.add("grid: axes changed (was " + old.grid.keySet() + ", now " + grid.keySet() + ")");
         else for (String k : grid.keySet())
             if (!grid.get(k).containsAll(old.grid.get(k))) problems.add("grid." + k + ": values removed (was " + old.grid.get(k) + ", now " + grid.get(k) + ")");
+        same(problems, "random.method", old.random.method(), random.method());
         same(problems, "random.seed", old.random.seed(), random.seed());
+        same(problems, "random.startup", old.random.startup(), random.startup());
+        same(problems, "random.batch", old.random.batch(), random.batch());
         same(problems, "random.params", old.random.params(), random.params());
         if (random.trials() < old.random.trials()) problems.add("random.trials: lowered from " + old.random.trials() + " to " + random.trials());
         if (!problems.isEmpty())

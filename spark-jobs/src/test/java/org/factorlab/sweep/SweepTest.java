@@ -285,6 +285,58 @@ class SweepTest {
     }
 
     @Test
+    void tpeProposesNearTheBestScoresAndIsReproducible() {
+        // objective: -(x - 0.3)^2 on uniform [0, 1]; 8 random trials, then 12 proposals one at a time
+        SweepSpec.Random random = new SweepSpec.Random(SweepSpec.Method.TPE, 20, 5, 8, 1,
+                Map.of("x", new SweepSpec.Param(SweepSpec.Distribution.UNIFORM, List.of("0.0", "1.0"))));
+        var settings = new ArrayList<Map<String, String>>();
+        var scores = new ArrayList<Double>();
+        double randomErr = 0, tpeErr = 0;
+        for (int t = 0; t < 20; t++) {
+            Map<String, String> v = t < 8 ? SweepGrid.sample(random, t) : Tpe.propose(random, settings, scores, t);
+            if (t >= 8) assertEquals(v, Tpe.propose(random, settings, scores, t), "same scores, same proposal");
+            double x = Double.parseDouble(v.get("x"));
+            assertTrue(x >= 0 && x <= 1);
+            if (t < 8) randomErr += Math.abs(x - 0.3) / 8;
+            else tpeErr += Math.abs(x - 0.3) / 12;
+            settings.add(v);
+            scores.add(-(x - 0.3) * (x - 0.3));
+        }
+        assertTrue(tpeErr < randomErr / 2, "TPE proposals " + tpeErr + " from the optimum, random ones " + randomErr);
+    }
+
+    @Test
+    void aTpeSweepRunsRoundsOfProposalsAndResumesWithTheSameTrials() throws Exception {
+        Path dir = tmp.resolve("tpe");
+        String spec = spec("").replace("grid:\n  hidden: [4, 8]\n", "").replace("seeds: [0, 1]", "seeds: [0]") + """
+                random:
+                  method: tpe
+                  trials: 5
+                  seed: 3
+                  startup: 2
+                  batch: 2
+                  params:
+                    learningRate: {loguniform: [1.0e-3, 1.0e-1]}
+                """;
+        var log = new StringBuilder();
+        SweepRunner.Result r = run(spec, dir, SweepRunner.Options.defaults(), log);
+        assertEquals(5, r.points().size(), log.toString());
+        assertTrue(r.outcomes().values().stream().allMatch(o -> o.state() == PointOutcome.State.DONE), log.toString());
+        assertTrue(log.toString().contains("tpe: proposing trials 2-3 from 2 scored trial(s)"), log.toString());
+        assertTrue(log.toString().contains("tpe: proposing trials 4-4 from 4 scored trial(s)"), log.toString());
+        SweepSpec parsed = SweepSpec.parse(spec, "t.yaml");
+        assertEquals(SweepGrid.sample(parsed.random(), 0), r.points().get(0).settings(), "startup trials are the random sampler's");
+        JsonNode sweep = JSON.readTree(dir.resolve("sweep.json").toFile());
+        assertEquals(5, sweep.get("trials").size());
+        assertTrue(r.best().contains("best point trial-"), r.best());
+        var again = new StringBuilder();
+        SweepRunner.Result second = run(spec, dir, SweepRunner.Options.defaults(), again);
+        assertEquals(0, second.trained());
+        assertEquals(r.points(), second.points());
+        assertTrue(again.toString().contains("every point is done"), again.toString());
+    }
+
+    @Test
     void randomSearchWithASeedIsReproducible() throws Exception {
         String base = spec("").replace("grid:\n  hidden: [4, 8]\n", "");
         String random = base + """
