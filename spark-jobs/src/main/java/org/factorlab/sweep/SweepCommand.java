@@ -28,6 +28,10 @@ public final class SweepCommand implements CliCommand, Callable<Integer> {
     @Option(names = "--output", description = "Sweep directory, any Hadoop FileSystem URI (default: sweeps/<spec name>).")
     String output;
 
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a key of the spec, e.g. --set data=hdfs:///shards/shapes3d "
+            + "--set budget.steps=5000 (repeatable; the axes are set in the file).")
+    java.util.List<String> sets = new java.util.ArrayList<>();
+
     @Option(names = "--master", description = "Spark master (default: from spark-submit, else local[*]).")
     String master;
 
@@ -56,7 +60,7 @@ public final class SweepCommand implements CliCommand, Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         String text = TrainOptions.readConfig(spec, new Configuration());
-        SweepSpec s = SweepSpec.parse(text, spec);
+        SweepSpec s = SweepSpec.parse(text, sets, spec);
         String out = output != null ? output : "sweeps/" + new org.apache.hadoop.fs.Path(spec).getName().replaceFirst("\\.ya?ml$", "");
         org.factorlab.evaluate.EvaluateCommand.quietSpark();
         // the training job's serialization, so that points in averaged mode can run in this context too
@@ -67,7 +71,8 @@ public final class SweepCommand implements CliCommand, Callable<Integer> {
         conf.forEach(sc::set);
         try (JavaSparkContext jsc = new JavaSparkContext(sc)) {
             jsc.setLogLevel("WARN");
-            SweepRunner.run(jsc, s, text, spec, out, new SweepRunner.Options(retryFailed, staging, mirrorSeconds), System.out);
+            String recorded = sets.isEmpty() ? text : text + "\n# --set " + String.join(" --set ", sets) + "\n";
+            SweepRunner.run(jsc, s, recorded, spec, out, new SweepRunner.Options(retryFailed, staging, mirrorSeconds), System.out);
         }
         return 0;
     }

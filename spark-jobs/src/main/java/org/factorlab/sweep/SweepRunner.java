@@ -178,7 +178,7 @@ public final class SweepRunner {
                     spec.evaluation().batchSize(), options.staging(), options.mirrorSeconds(), fault, false));
         }
         long groups = points.stream().map(SweepPoint::group).distinct().count();
-        out.printf(Locale.ROOT, "sweep %s: %d points in %d groups; %d done, %d failed, %d to train%s%n", root, points.size(), groups,
+        out.printf(Locale.ROOT, "sweep %s: %d point(s) in %d group(s); %d done, %d failed, %d to train%s%n", root, points.size(), groups,
                 count(outcomes, PointOutcome.State.DONE), count(outcomes, PointOutcome.State.FAILED), tasks.size(),
                 resuming > 0 ? " (" + resuming + " resume from their checkpoints)" : "");
         if (tasks.isEmpty()) out.println("every point is done; nothing to train");

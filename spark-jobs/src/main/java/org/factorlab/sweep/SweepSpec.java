@@ -90,10 +90,21 @@ public record SweepSpec(String model, String config, String data, Budget budget,
 
     /** Parses a spec; {@code source} (the file) is named in every error. */
     public static SweepSpec parse(String text, String source) {
+        return parse(text, List.of(), source);
+    }
+
+    /**
+     * Parses a spec with {@code key.path=value} overrides of its fixed keys ({@code data=...}, {@code budget.steps=5000});
+     * the axes ({@code grid}, {@code random.params}) are set in the file only.
+     */
+    public static SweepSpec parse(String text, List<String> overrides, String source) {
+        for (String o : overrides)
+            if (o.startsWith("grid") || o.startsWith("random.params"))
+                throw new IllegalArgumentException("--set " + o + ": axes are set in the spec file, not with --set");
         ObjectNode user = ConfigTree.readMapping(text, source);
         JsonNode grid = user.remove("grid");
         JsonNode params = user.path("random").isObject() ? ((ObjectNode) user.get("random")).remove("params") : null;
-        ObjectNode tree = ConfigTree.merge(DEFAULTS, ConfigTree.toYaml(user), List.of(), source);
+        ObjectNode tree = ConfigTree.merge(DEFAULTS, ConfigTree.toYaml(user), overrides, source);
         String model = required(tree, "model", source);
         String config = required(tree, "config", source);
         String data = required(tree, "data", source);
