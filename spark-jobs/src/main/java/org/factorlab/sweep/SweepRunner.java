@@ -181,7 +181,10 @@ public final class SweepRunner {
         out.printf(Locale.ROOT, "sweep %s: %d point(s) in %d group(s); %d done, %d failed, %d to train%s%n", root, points.size(), groups,
                 count(outcomes, PointOutcome.State.DONE), count(outcomes, PointOutcome.State.FAILED), tasks.size(),
                 resuming > 0 ? " (" + resuming + " resume from their checkpoints)" : "");
-        if (tasks.isEmpty()) out.println("every point is done; nothing to train");
+        long failedForGood = count(outcomes, PointOutcome.State.FAILED);
+        if (tasks.isEmpty())
+            out.println("every point is done" + (failedForGood > 0 ? " (" + failedForGood + " failed for good; --retry-failed trains them again)" : "")
+                    + "; nothing to train");
         writeSweepJson(dir, spec, specText, specSource, configSha, data, points, trials, outcomes, "running", null);
 
         if (spec.training().mode() == SweepSpec.Mode.AVERAGED) {
