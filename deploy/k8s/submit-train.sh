@@ -11,6 +11,8 @@
 # executors), CPUS_PER_TASK (4), EXECUTOR_MEMORY (24g), DRIVER_MEMORY (8g). Runs where spark-submit exists: a
 # workstation with SPARK_HOME, or the image itself (the retraining CronJob).
 set -euo pipefail
+# submit-sweep.sh reuses this script with another main class (FACTORLAB_SUBMIT_CLASS, FACTORLAB_SUBMIT_NAME) and
+# without --workers (FACTORLAB_SUBMIT_WORKERS=0).
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=../factorlab-env.sh
 source "$here/../factorlab-env.sh"
@@ -33,10 +35,13 @@ if (( GPUS > 0 )); then
     --conf spark.executor.resource.gpu.discoveryScript=/opt/factorlab/deploy/getGpusResources.sh)
 fi
 
+workers=(--workers "$EXECUTORS")
+[[ "${FACTORLAB_SUBMIT_WORKERS:-1}" == 0 ]] && workers=()
+
 exec "${SPARK_HOME:?set SPARK_HOME to a Spark 3.5 installation}/bin/spark-submit" \
   --master "${K8S_MASTER:?set K8S_MASTER, e.g. k8s://https://api.cluster:6443}" --deploy-mode cluster \
-  --name factorlab-train \
-  --class "$FACTORLAB_MAIN" \
+  --name "${FACTORLAB_SUBMIT_NAME:-factorlab-train}" \
+  --class "${FACTORLAB_SUBMIT_CLASS:-$FACTORLAB_MAIN}" \
   --conf spark.kubernetes.namespace="$NAMESPACE" \
   --conf spark.kubernetes.container.image="${IMAGE:?set IMAGE to the image built from deploy/k8s/Dockerfile}" \
   --conf spark.kubernetes.authenticate.driver.serviceAccountName=factorlab-spark \
@@ -52,4 +57,4 @@ exec "${SPARK_HOME:?set SPARK_HOME to a Spark 3.5 installation}/bin/spark-submit
   --conf "spark.executor.extraJavaOptions=$FACTORLAB_JVM_OPTS" \
   "${gpu[@]}" \
   "$JAR_IN_IMAGE" \
-  --workers "$EXECUTORS" "$@"
+  "${workers[@]}" "$@"

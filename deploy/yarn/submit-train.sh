@@ -9,6 +9,8 @@
 # Sizing (environment): EXECUTORS (4), GPUS_PER_EXECUTOR (1; 0 = CPU executors), CPUS_PER_TASK (4),
 # EXECUTOR_MEMORY (24g), DRIVER_MEMORY (8g), QUEUE (default). Needs SPARK_HOME (Spark 3.5.x) and HADOOP_CONF_DIR.
 set -euo pipefail
+# submit-sweep.sh reuses this script with another main class (FACTORLAB_SUBMIT_CLASS, FACTORLAB_SUBMIT_NAME) and
+# without --workers (FACTORLAB_SUBMIT_WORKERS=0).
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=../factorlab-env.sh
 source "$here/../factorlab-env.sh"
@@ -32,10 +34,13 @@ if (( GPUS_PER_EXECUTOR > 0 )); then
     --conf spark.executor.resource.gpu.discoveryScript=./getGpusResources.sh)
 fi
 
+workers=(--workers $(( EXECUTORS * slots_per_executor )))
+[[ "${FACTORLAB_SUBMIT_WORKERS:-1}" == 0 ]] && workers=()
+
 exec "${SPARK_HOME:?set SPARK_HOME to a Spark 3.5 installation}/bin/spark-submit" \
   --master yarn --deploy-mode cluster --queue "$QUEUE" \
-  --name "factorlab-train" \
-  --class "$FACTORLAB_MAIN" \
+  --name "${FACTORLAB_SUBMIT_NAME:-factorlab-train}" \
+  --class "${FACTORLAB_SUBMIT_CLASS:-$FACTORLAB_MAIN}" \
   --num-executors "$EXECUTORS" \
   --executor-cores $(( slots_per_executor * CPUS_PER_TASK )) \
   --executor-memory "$EXECUTOR_MEMORY" \
@@ -50,4 +55,4 @@ exec "${SPARK_HOME:?set SPARK_HOME to a Spark 3.5 installation}/bin/spark-submit
   --conf spark.metrics.conf.driver.source.jvm.class=org.apache.spark.metrics.source.JvmSource \
   "${resources[@]}" \
   "$FACTORLAB_JAR" \
-  --workers $(( EXECUTORS * slots_per_executor )) "$@"
+  "${workers[@]}" "$@"

@@ -247,7 +247,7 @@ public final class Dci implements Metric {
     @Override
     public List<int[]> rows(CodesAndFactors data, MetricsConfig config, List<String> warnings) {
         MetricsConfig.Dci cfg = config.dci();
-        return Metric.pair(Sampling.split(data.numPoints(), cfg.numTrain(), cfg.numTest(), Sampling.rng(config.seed(), kind()), "dci", warnings));
+        return Metric.pair(Sampling.split(data.numPoints(), cfg.numTrain(), cfg.numTest(), Sampling.rng(config.seed(), kind()), config.sampling(), "dci", warnings));
     }
 
     @Override

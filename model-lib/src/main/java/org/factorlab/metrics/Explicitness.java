@@ -127,7 +127,7 @@ public final class Explicitness implements Metric {
     @Override
     public List<int[]> rows(CodesAndFactors data, MetricsConfig config, List<String> warnings) {
         MetricsConfig.Explicitness cfg = config.explicitness();
-        return Metric.pair(Sampling.split(data.numPoints(), cfg.numTrain(), cfg.numTest(), Sampling.rng(config.seed(), kind()), "explicitness", warnings));
+        return Metric.pair(Sampling.split(data.numPoints(), cfg.numTrain(), cfg.numTest(), Sampling.rng(config.seed(), kind()), config.sampling(), "explicitness", warnings));
     }
 
     @Override

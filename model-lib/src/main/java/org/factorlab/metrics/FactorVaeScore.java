@@ -41,7 +41,7 @@ public final class FactorVaeScore implements Metric {
         SplittableRandom rng = Sampling.rng(config.seed(), kind());
         int dims = data.codeDim(), n = data.numPoints();
 
-        int[] varRows = Sampling.rows(n, cfg.numVarianceEstimate(), rng, "factorvae variance estimate", warnings);
+        int[] varRows = Sampling.rows(n, cfg.numVarianceEstimate(), rng, config.sampling(), "factorvae variance estimate", warnings);
         if (varRows.length < 2) throw new IllegalArgumentException("factorvae: needs at least 2 rows, got " + n);
         double[] globalVar = new double[dims];
         for (int d = 0; d < dims; d++) globalVar[d] = variance(data.column(d, varRows));

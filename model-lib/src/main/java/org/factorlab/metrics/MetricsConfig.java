@@ -15,11 +15,43 @@ import java.util.Objects;
  * Settings of every metric. Defaults are disentanglement_lib's and live in {@code conf/metrics.yaml}
  * (on the classpath as {@code /metrics.yaml}); {@link #text()} is the exact YAML, kept for provenance.
  */
-public record MetricsConfig(long seed, FactorVae factorVae, Dci dci, Mig mig, Sap sap, Modularity modularity,
+public record MetricsConfig(long seed, RowSampling sampling, FactorVae factorVae, Dci dci, Mig mig, Sap sap, Modularity modularity,
                             Explicitness explicitness, Mcc mcc) implements java.io.Serializable {
     public static final String RESOURCE = "/metrics.yaml";
 
+    /** The protocol without {@code sampling} (rows drawn without replacement). */
+    public MetricsConfig(long seed, FactorVae factorVae, Dci dci, Mig mig, Sap sap, Modularity modularity, Explicitness explicitness, Mcc mcc) {
+        this(seed, RowSampling.WITHOUT_REPLACEMENT, factorVae, dci, mig, sap, modularity, explicitness, mcc);
+    }
+
+    /**
+     * How metrics draw their rows from the table of codes. {@code without-replacement} (the default): distinct rows,
+     * so train and test rows never coincide. {@code iid}: disentanglement_lib's protocol, i.i.d. uniform draws with
+     * replacement (train and test drawn independently; the requested counts are drawn whatever the number of rows).
+     */
+    public enum RowSampling {
+        WITHOUT_REPLACEMENT("without-replacement"), IID("iid");
+
+        private final String text;
+
+        RowSampling(String text) {
+            this.text = text;
+        }
+
+        @com.fasterxml.jackson.annotation.JsonValue
+        public String text() {
+            return text;
+        }
+
+        @com.fasterxml.jackson.annotation.JsonCreator
+        public static RowSampling of(String s) {
+            for (RowSampling r : values()) if (r.text.equals(s)) return r;
+            throw new IllegalArgumentException("sampling: unknown value '" + s + "' (known: without-replacement, iid)");
+        }
+    }
+
     public MetricsConfig {
+        Objects.requireNonNull(sampling, "sampling");
         Objects.requireNonNull(factorVae, "factorVae");
         Objects.requireNonNull(dci, "dci");
         Objects.requireNonNull(mig, "mig");
@@ -136,6 +168,15 @@ public record MetricsConfig(long seed, FactorVae factorVae, Dci dci, Mig mig, Sa
         }
     }
 
+    /**
+     * A config's text with {@code key.path=value} overrides applied ({@code sampling=iid}, {@code mig.numPoints=2000}):
+     * the text itself when there are none (so provenance keeps the file verbatim); unknown keys are errors naming them.
+     */
+    public static String withOverrides(String yaml, java.util.List<String> overrides, String source) {
+        if (overrides.isEmpty()) return yaml;
+        return org.factorlab.config.ConfigTree.toYaml(org.factorlab.config.ConfigTree.merge(yaml, "", overrides, source));
+    }
+
     /** YAML text of this config (for provenance when the config was built in code). */
     public String toYaml() {
         try {
@@ -146,6 +187,6 @@ public record MetricsConfig(long seed, FactorVae factorVae, Dci dci, Mig mig, Sa
     }
 
     public MetricsConfig withSeed(long newSeed) {
-        return new MetricsConfig(newSeed, factorVae, dci, mig, sap, modularity, explicitness, mcc);
+        return new MetricsConfig(newSeed, sampling, factorVae, dci, mig, sap, modularity, explicitness, mcc);
     }
 }

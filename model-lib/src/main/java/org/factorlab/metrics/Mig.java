@@ -82,7 +82,7 @@ public final class Mig implements Metric {
 
     @Override
     public List<int[]> rows(CodesAndFactors data, MetricsConfig config, List<String> warnings) {
-        return List.of(Sampling.rows(data.numPoints(), config.mig().numPoints(), Sampling.rng(config.seed(), kind()), "mig", warnings));
+        return List.of(Sampling.rows(data.numPoints(), config.mig().numPoints(), Sampling.rng(config.seed(), kind()), config.sampling(), "mig", warnings));
     }
 
     @Override

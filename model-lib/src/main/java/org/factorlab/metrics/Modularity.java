@@ -67,7 +67,7 @@ public final class Modularity implements Metric {
 
     @Override
     public List<int[]> rows(CodesAndFactors data, MetricsConfig config, List<String> warnings) {
-        return List.of(Sampling.rows(data.numPoints(), config.modularity().numPoints(), Sampling.rng(config.seed(), kind()), "modularity", warnings));
+        return List.of(Sampling.rows(data.numPoints(), config.modularity().numPoints(), Sampling.rng(config.seed(), kind()), config.sampling(), "modularity", warnings));
     }
 
     @Override

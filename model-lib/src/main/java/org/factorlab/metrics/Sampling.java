@@ -18,8 +18,17 @@ final class Sampling {
         return new SplittableRandom(seed * 0x9E3779B97F4A7C15L + metric.id().hashCode());
     }
 
-    /** {@code count} distinct rows of {@code n} (all rows when count >= n), in random order. */
-    static int[] rows(int n, int count, SplittableRandom rng, String what, List<String> warnings) {
+    /**
+     * {@code count} rows of {@code n}: i.i.d. uniform draws with replacement ({@code iid}, disentanglement_lib's
+     * protocol), or distinct rows in random order (all rows when count >= n).
+     */
+    static int[] rows(int n, int count, SplittableRandom rng, MetricsConfig.RowSampling sampling, String what, List<String> warnings) {
+        if (sampling == MetricsConfig.RowSampling.IID) {
+            if (n < 1) throw new IllegalArgumentException(what + ": no rows to draw from");
+            int[] out = new int[count];
+            for (int i = 0; i < count; i++) out[i] = rng.nextInt(n);
+            return out;
+        }
         if (count > n) {
             warnings.add(what + ": requested " + count + " points, only " + n + " rows; used all " + n);
             count = n;
@@ -37,7 +46,13 @@ final class Sampling {
     }
 
     /** Disjoint train and test rows; scaled down proportionally when there are fewer than numTrain + numTest rows. */
-    static Split split(int n, int numTrain, int numTest, SplittableRandom rng, String what, List<String> warnings) {
+    static Split split(int n, int numTrain, int numTest, SplittableRandom rng, MetricsConfig.RowSampling sampling, String what,
+                       List<String> warnings) {
+        if (sampling == MetricsConfig.RowSampling.IID) {
+            // disentanglement_lib draws the train points, then the test points, each i.i.d. from the generator
+            int[] train = rows(n, numTrain, rng, sampling, what, warnings);
+            return new Split(train, rows(n, numTest, rng, sampling, what, warnings));
+        }
         int total = numTrain + numTest;
         if (total > n) {
             int train = (int) Math.round((double) n * numTrain / total);
@@ -49,7 +64,7 @@ final class Sampling {
         }
         if (numTrain < 2 || numTest < 1)
             throw new IllegalArgumentException(what + ": " + n + " rows are too few for a train/test split");
-        int[] rows = rows(n, numTrain + numTest, rng, what, warnings);
+        int[] rows = rows(n, numTrain + numTest, rng, sampling, what, warnings);
         return new Split(java.util.Arrays.copyOfRange(rows, 0, numTrain), java.util.Arrays.copyOfRange(rows, numTrain, numTrain + numTest));
     }
 }

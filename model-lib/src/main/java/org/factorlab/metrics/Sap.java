@@ -93,7 +93,7 @@ public final class Sap implements Metric {
     @Override
     public List<int[]> rows(CodesAndFactors data, MetricsConfig config, List<String> warnings) {
         MetricsConfig.Sap cfg = config.sap();
-        return Metric.pair(Sampling.split(data.numPoints(), cfg.numTrain(), cfg.numTest(), Sampling.rng(config.seed(), kind()), "sap", warnings));
+        return Metric.pair(Sampling.split(data.numPoints(), cfg.numTrain(), cfg.numTest(), Sampling.rng(config.seed(), kind()), config.sampling(), "sap", warnings));
     }
 
     @Override

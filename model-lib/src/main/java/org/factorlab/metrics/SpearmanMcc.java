@@ -99,7 +99,7 @@ public final class SpearmanMcc implements Metric {
 
     @Override
     public List<int[]> rows(CodesAndFactors data, MetricsConfig config, List<String> warnings) {
-        return List.of(Sampling.rows(data.numPoints(), config.mcc().numPoints(), Sampling.rng(config.seed(), kind()), "mcc", warnings));
+        return List.of(Sampling.rows(data.numPoints(), config.mcc().numPoints(), Sampling.rng(config.seed(), kind()), config.sampling(), "mcc", warnings));
     }
 
     @Override

@@ -31,6 +31,35 @@ public final class Plots {
         BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
     }
 
+    /**
+     * A strip plot as PNG: one column per category with each of its values as a dot (spread sideways by a fixed
+     * jitter so equal values stay visible) and the category's mean as a bar, the categories named in the legend from left
+     * to right.
+     */
+    public static void strip(String title, String yLabel, java.util.List<String> categories, java.util.List<double[]> values,
+                             OutputStream out) throws IOException {
+        if (categories.size() != values.size()) throw new IllegalArgumentException(categories.size() + " categories, " + values.size() + " value lists");
+        XYChart chart = new XYChartBuilder().width(Math.max(480, 140 * categories.size())).height(420).title(title).yAxisTitle(yLabel).build();
+        chart.getStyler().setDefaultSeriesRenderStyle(org.knowm.xchart.XYSeries.XYSeriesRenderStyle.Scatter);
+        // categories are named in the legend, in order from left to right
+        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideS);
+        chart.getStyler().setXAxisMin(-0.5);
+        chart.getStyler().setXAxisMax(categories.size() - 0.5);
+        chart.getStyler().setXAxisTicksVisible(false);
+        double[] jitter = {0, -0.12, 0.12, -0.06, 0.06, -0.18, 0.18};
+        for (int c = 0; c < categories.size(); c++) {
+            double[] v = values.get(c);
+            if (v.length == 0) continue;
+            double[] x = new double[v.length];
+            for (int i = 0; i < v.length; i++) x[i] = c + jitter[i % jitter.length];
+            chart.addSeries((c + 1) + ". " + categories.get(c), x, v).setMarker(SeriesMarkers.CIRCLE);
+            double mean = java.util.Arrays.stream(v).average().orElse(0);
+            chart.addSeries("mean " + c, new double[]{c - 0.25, c + 0.25}, new double[]{mean, mean})
+                    .setXYSeriesRenderStyle(org.knowm.xchart.XYSeries.XYSeriesRenderStyle.Line).setMarker(SeriesMarkers.NONE).setShowInLegend(false);
+        }
+        BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
+    }
+
     /** A centred moving average, for plotting noisy per-step losses. */
     public static double[] smooth(double[] y, int window) {
         double[] out = new double[y.length];

@@ -62,6 +62,11 @@ public final class EvaluateCommand implements Callable<Integer>, CliCommand {
     @Option(names = "--config", description = "Metric config YAML (default: the shipped conf/metrics.yaml).")
     java.nio.file.Path config;
 
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+            description = "Override one metric config key, e.g. --set sampling=iid (disentanglement_lib's i.i.d. draws with replacement) "
+                    + "or --set mig.numPoints=2000 (repeatable). Unknown keys are errors.")
+    List<String> sets = new ArrayList<>();
+
     @Option(names = "--seed", description = "Override the config's seed.")
     Long seed;
 
@@ -77,7 +82,9 @@ public final class EvaluateCommand implements Callable<Integer>, CliCommand {
     @Override
     public Integer call() throws Exception {
         String configText = config == null ? MetricsConfig.defaultText() : Files.readString(config, StandardCharsets.UTF_8);
-        MetricsConfig cfg = MetricsConfig.parse(configText, config == null ? "conf/metrics.yaml" : config.toString());
+        String source = config == null ? "conf/metrics.yaml" : config.toString();
+        configText = MetricsConfig.withOverrides(configText, sets, source);
+        MetricsConfig cfg = MetricsConfig.parse(configText, source);
         if (seed != null) {
             cfg = cfg.withSeed(seed);
             configText = cfg.toYaml(); // the provenance must hold the config actually used
@@ -143,7 +150,7 @@ public final class EvaluateCommand implements Callable<Integer>, CliCommand {
     }
 
     /** Spark's INFO start-up chatter hides the results on a terminal; our own progress stays at INFO. */
-    static void quietSpark() {
+    public static void quietSpark() {
         org.apache.logging.log4j.core.config.Configurator.setRootLevel(org.apache.logging.log4j.Level.WARN);
         org.apache.logging.log4j.core.config.Configurator.setLevel("org.factorlab", org.apache.logging.log4j.Level.INFO);
     }

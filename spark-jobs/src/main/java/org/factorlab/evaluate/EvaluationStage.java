@@ -58,6 +58,27 @@ public final class EvaluationStage {
         return out;
     }
 
+    /**
+     * Scores {@code runs} together in one Spark stage and writes each run's own report (metrics.json, metrics.md,
+     * metrics.html) into {@code dirOf.apply(id)}, without copying its codes: {@code codesPath} (relative to that
+     * directory) says where they already are. A sweep scores its points this way.
+     */
+    public static List<EvaluationReport> evaluateEach(JavaSparkContext sc, List<EvaluationRun> runs, MetricSuite suite, String configText,
+                                                      java.util.function.Function<String, String> dirOf, String codesPath) throws IOException {
+        EvaluationReport all = score(sc, runs, suite, configText);
+        var out = new ArrayList<EvaluationReport>();
+        for (EvaluationReport.Run r : all.runs()) {
+            Path dir = new Path(dirOf.apply(r.run().id()));
+            FileSystem fs = dir.getFileSystem(sc.hadoopConfiguration());
+            Provenance prov = Provenance.of(configText, suite.config().seed(), combinedSha(List.of(r.run())));
+            EvaluationReport one = new EvaluationReport(all.metrics(), List.of(new EvaluationReport.Run(r.run(), r.result(), codesPath)), prov,
+                    all.wallSeconds());
+            Reports.write(fs, dir, one);
+            out.add(one);
+        }
+        return out;
+    }
+
     /** Scores the runs on Spark without writing anything. */
     public static EvaluationReport score(JavaSparkContext sc, List<EvaluationRun> runs, MetricSuite suite, String configText) {
         if (runs.isEmpty()) throw new IllegalArgumentException("no run to evaluate");

@@ -14,15 +14,12 @@ import java.util.stream.IntStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.deploy.SparkHadoopUtil;
 import org.factorlab.metrics.CodesAndFactors;
 import org.factorlab.metrics.UnitPca;
 import org.factorlab.model.Families;
 import org.factorlab.model.RepresentationEncoder;
-import org.factorlab.shards.HadoopConf;
 import org.factorlab.shards.ShardDataset;
 import org.factorlab.spark.RunDirectory;
 import org.factorlab.train.Checkpoint;
@@ -156,7 +153,7 @@ public final class ModelEncoding {
 
     private static List<Chunk> encodePartition(int part, int parts, String dataUri, String manifest, byte[] ckptBytes,
                                                String ckptPath, int batchSize) throws IOException {
-        ShardDataset ds = ShardDataset.open(URI.create(dataUri), executorConf());
+        ShardDataset ds = ShardDataset.open(URI.create(dataUri), org.factorlab.spark.DataSources.executorConf());
         if (!ds.manifestSha256().equals(manifest))
             throw new IllegalStateException("dataset " + dataUri + " changed during evaluation: manifest sha256 "
                     + ds.manifestSha256() + ", the driver saw " + manifest);
@@ -169,11 +166,5 @@ public final class ModelEncoding {
             out.add(new Chunk(b.indices(), codes, b.batch().factors()));
         }
         return out;
-    }
-
-    /** Executors see the Hadoop settings the application was given (spark.hadoop.* and the cluster's *-site.xml). */
-    private static Configuration executorConf() {
-        SparkEnv env = SparkEnv.get();
-        return env != null ? SparkHadoopUtil.get().newConfiguration(env.conf()) : HadoopConf.load();
     }
 }

@@ -30,7 +30,7 @@ public final class Reports {
 
     /** Mean, sample std (ddof 1; 0 for one run) and count of one value over runs. */
     public record Summary(double mean, double std, int n, double min, double max) {
-        static Summary of(List<Double> v) {
+        public static Summary of(List<Double> v) {
             double mean = v.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
             double ss = v.stream().mapToDouble(x -> (x - mean) * (x - mean)).sum();
             double std = v.size() > 1 ? Math.sqrt(ss / (v.size() - 1)) : 0;

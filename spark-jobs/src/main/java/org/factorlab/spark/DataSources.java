@@ -15,4 +15,10 @@ public final class DataSources {
         if (uri.startsWith(ToySquares.SCHEME + ":")) return ToySquares.parse(uri);
         return ShardWorkerData.open(uri, conf);
     }
+
+    /** On an executor: the Hadoop settings the application was given (spark.hadoop.* and the cluster's *-site.xml). */
+    public static Configuration executorConf() {
+        org.apache.spark.SparkEnv env = org.apache.spark.SparkEnv.get();
+        return env != null ? org.apache.spark.deploy.SparkHadoopUtil.get().newConfiguration(env.conf()) : org.factorlab.shards.HadoopConf.load();
+    }
 }

@@ -6,11 +6,8 @@ import java.net.URI;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.spark.SparkEnv;
-import org.apache.spark.deploy.SparkHadoopUtil;
 import org.factorlab.data.BatchSource;
 import org.factorlab.data.DatasetSpec;
-import org.factorlab.shards.HadoopConf;
 import org.factorlab.shards.ShardDataset;
 
 /**
@@ -48,7 +45,7 @@ final class ShardWorkerData implements WorkerData {
         if (dataset == null) {
             dataset = OPEN.computeIfAbsent(uri + "#" + manifestSha256, k -> {
                 try {
-                    ShardDataset ds = ShardDataset.open(URI.create(uri), executorConf());
+                    ShardDataset ds = ShardDataset.open(URI.create(uri), DataSources.executorConf());
                     if (!ds.manifest().sha256().equals(manifestSha256))
                         throw new IllegalStateException("dataset " + uri + " changed while training: manifest sha256 "
                                 + ds.manifest().sha256() + ", the driver saw " + manifestSha256);
@@ -59,12 +56,6 @@ final class ShardWorkerData implements WorkerData {
             });
         }
         return dataset;
-    }
-
-    /** Executors see the Hadoop settings the application was given (spark.hadoop.* and the cluster's *-site.xml). */
-    private static Configuration executorConf() {
-        SparkEnv env = SparkEnv.get();
-        return env != null ? SparkHadoopUtil.get().newConfiguration(env.conf()) : HadoopConf.load();
     }
 
     @Override
@@ -91,5 +82,22 @@ final class ShardWorkerData implements WorkerData {
     public BatchSource open(int worker, int workers, int batchSize, long seed) {
         ShardDataset ds = dataset();
         return ds.batches(ds.rowPartition(worker, workers), batchSize, seed);
+    }
+
+    @Override
+    public java.util.Iterator<org.factorlab.data.Batch> scan(int batchSize) {
+        ShardDataset ds = dataset();
+        var it = ds.scan(ds.all(), batchSize);
+        return new java.util.Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return it.hasNext();
+            }
+
+            @Override
+            public org.factorlab.data.Batch next() {
+                return it.next().batch();
+            }
+        };
     }
 }

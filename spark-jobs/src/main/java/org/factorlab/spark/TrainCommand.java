@@ -3,12 +3,7 @@ package org.factorlab.spark;
 import java.nio.file.Path;
 import org.apache.hadoop.conf.Configuration;
 import org.factorlab.cli.CliCommand;
-import org.factorlab.data.BatchSource;
-import org.factorlab.model.Families;
-import org.factorlab.model.Parents;
-import org.factorlab.train.TrainSettings;
 import org.factorlab.train.Trainer;
-import org.factorlab.train.TrainingSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -62,19 +57,12 @@ public final class TrainCommand implements CliCommand, Runnable {
             throw new IllegalArgumentException("--batch-size-per-worker applies to --spark training; use --batch-size");
         Configuration conf = new Configuration();
         TrainOptions.Resolved r = options.resolve(conf, batchSize);
-        TrainSettings t = r.train();
         Path runDir = localDir(options.runDir);
         if (options.restart) discardLocalRun(runDir);
         WorkerData data = DataSources.open(options.data, conf);
-        var family = Families.get(options.model);
-        Parents parents = Parents.load(family.parents(r.configText()), ParentBytes.reader(conf));
-        Trainer.Options opts = new Trainer.Options(options.model, r.configText(), t.seed(), steps, logEvery,
-                options.checkpointEvery, options.keepCheckpoints, t.emaDecay(), t.emaWarmup(), runDir,
-                data.manifestSha256(), options.maxWallSeconds, parents.lineage());
-        try (TrainingSession session = family.open(r.configText(), t.seed(), parents);
-             BatchSource batches = data.open(0, 1, t.batchSize(), t.seed())) {
-            return new Trainer(opts, System.out).run(session, batches);
-        }
+        var plan = new LocalTraining.Plan(options.model, r.configText(), runDir, steps, logEvery, options.checkpointEvery,
+                options.keepCheckpoints, options.maxWallSeconds);
+        return LocalTraining.train(plan, data, conf, System.out, s -> s);
     }
 
     /** --restart on one machine: removes the checkpoints and loss.csv, so training starts at step 0. */

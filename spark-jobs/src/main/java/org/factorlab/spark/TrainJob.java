@@ -74,18 +74,22 @@ public final class TrainJob {
 
     /** The Spark settings this job needs: Kryo with registration required, and its registrator. */
     public static SparkConf sparkConf(TrainJobParams p) {
-        SparkConf conf = new SparkConf()
-                .setAppName("factorlab train " + p.model())
+        SparkConf conf = withSerialization(new SparkConf().setAppName("factorlab train " + p.model()));
+        if (p.master() != null) conf.setMaster(p.master());
+        else conf.setIfMissing("spark.master", "local[*]");
+        p.sparkConf().forEach(conf::set);
+        return conf;
+    }
+
+    /** {@code conf} with the serialization this job needs (a context that runs it must be made with these settings). */
+    public static SparkConf withSerialization(SparkConf conf) {
+        return conf
                 .set("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
                 .set("spark.kryo.registrator", FactorlabKryoRegistrator.class.getName())
                 .set("spark.kryo.registrationRequired", "true")
                 // Model states can be hundreds of MB: let Kryo buffers grow and results reach the driver.
                 .setIfMissing("spark.kryoserializer.buffer.max", "2047m")
                 .setIfMissing("spark.driver.maxResultSize", "0");
-        if (p.master() != null) conf.setMaster(p.master());
-        else conf.setIfMissing("spark.master", "local[*]");
-        p.sparkConf().forEach(conf::set);
-        return conf;
     }
 
     /**

@@ -121,7 +121,8 @@ public final class TrainOptions {
         org.slf4j.LoggerFactory.getLogger(TrainOptions.class).info("--restart: discarded the previous run in {}", dir.root());
     }
 
-    static String readConfig(String location, Configuration conf) {
+    /** A config file's text, through Hadoop (a local path or any FileSystem URI); errors name the file. */
+    public static String readConfig(String location, Configuration conf) {
         Path p = new Path(location);
         try (InputStream in = p.getFileSystem(conf == null ? new Configuration() : conf).open(p)) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);

@@ -26,4 +26,7 @@ public interface WorkerData extends Serializable {
      * {@code [worker * rows / workers, ...)} of an equal split (remainders dropped), shuffled with {@code seed}.
      */
     BatchSource open(int worker, int workers, int batchSize, long seed);
+
+    /** One pass over every row, in stored order, in batches of {@code batchSize} (the last may be smaller): for encoding. */
+    java.util.Iterator<org.factorlab.data.Batch> scan(int batchSize);
 }

@@ -103,6 +103,35 @@ public final class ToySquares implements WorkerData {
         return new Source(mine, batchSize, seed);
     }
 
+    @Override
+    public java.util.Iterator<Batch> scan(int batchSize) {
+        if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
+        FactorGrid grid = spec().grid();
+        long n = rows();
+        int pixels = 3 * size * size;
+        return new java.util.Iterator<>() {
+            private long next;
+
+            @Override
+            public boolean hasNext() {
+                return next < n;
+            }
+
+            @Override
+            public Batch next() {
+                if (!hasNext()) throw new java.util.NoSuchElementException();
+                int b = (int) Math.min(batchSize, n - next);
+                float[] data = new float[b * pixels];
+                int[][] factors = new int[b][];
+                for (int i = 0; i < b; i++) {
+                    factors[i] = grid.classes(next++);
+                    render(factors[i], data, i * pixels);
+                }
+                return new Batch(Nd4j.create(data, new long[]{b, 3, size, size}, DataType.FLOAT), factors);
+            }
+        };
+    }
+
     private static int[] permutation(int n, SplittableRandom rng) {
         int[] p = new int[n];
         for (int i = 0; i < n; i++) p[i] = i;
