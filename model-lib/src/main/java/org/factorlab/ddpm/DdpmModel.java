@@ -1,5 +1,6 @@
 package org.factorlab.ddpm;
 
+import org.factorlab.nn.GraphParameters;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +30,7 @@ public final class DdpmModel implements TrainedModel, Generator {
         this.config = config;
         this.diffusion = new GaussianDiffusion(config.diffusion());
         this.sd = DdpmGraph.denoiser(config, DataType.FLOAT, 0);
-        assign(sd, parameters, DdpmFamily.NAME);
+        GraphParameters.assign(sd, parameters, DdpmFamily.NAME);
         this.compiled = CompiledGraph.outputs(sd, List.of(DdpmGraph.PRED));
     }
 
@@ -92,16 +93,4 @@ public final class DdpmModel implements TrainedModel, Generator {
         return new DdimSampler(diffusion, ddim).sample(denoiser(), DataType.FLOAT, new long[]{n, m.imageChannels(), m.imageSize(), m.imageSize()}, seed);
     }
 
-    /** Assigns every trainable variable of {@code sd} from {@code parameters}; errors name the variable. */
-    public static void assign(SameDiff sd, Map<String, INDArray> parameters, String family) {
-        for (String name : GradientCheck.trainable(sd)) {
-            INDArray a = parameters.get(name);
-            if (a == null) throw new IllegalArgumentException(family + ": parameters lack '" + name + "' (a checkpoint of another config?)");
-            INDArray dst = sd.getArrForVarName(name);
-            if (!Arrays.equals(a.shape(), dst.shape()))
-                throw new IllegalArgumentException(family + ": '" + name + "' has shape " + Arrays.toString(a.shape())
-                        + ", expected " + Arrays.toString(dst.shape()));
-            dst.assign(a);
-        }
-    }
 }

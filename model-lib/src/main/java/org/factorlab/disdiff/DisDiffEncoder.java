@@ -1,5 +1,6 @@
 package org.factorlab.disdiff;
 
+import org.factorlab.nn.GraphParameters;
 import java.util.List;
 import java.util.Map;
 import org.factorlab.ddpm.DdpmModel;
@@ -20,7 +21,7 @@ public final class DisDiffEncoder implements RepresentationEncoder {
     public DisDiffEncoder(DisDiffConfig config, Map<String, INDArray> parameters) {
         this.config = config;
         SameDiff sd = DisDiffGraph.encoder(config, DataType.FLOAT, 0);
-        DdpmModel.assign(sd, parameters, DisDiffFamily.NAME);
+        GraphParameters.assign(sd, parameters, DisDiffFamily.NAME);
         this.compiled = CompiledGraph.outputs(sd, List.of(DisDiffGraph.CODE));
     }
 

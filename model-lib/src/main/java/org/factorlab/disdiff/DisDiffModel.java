@@ -1,5 +1,6 @@
 package org.factorlab.disdiff;
 
+import org.factorlab.nn.GraphParameters;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,7 +46,7 @@ public final class DisDiffModel implements TrainedModel, Decoding, PartialCondit
         SameDiff sd = DisDiffGraph.denoiser(config, DataType.FLOAT, 0);
         Map<String, INDArray> all = new LinkedHashMap<>(trained);
         all.putAll(parentUnet);
-        DdpmModel.assign(sd, all, DisDiffFamily.NAME);
+        GraphParameters.assign(sd, all, DisDiffFamily.NAME);
         this.expmFeed = DisDiffSession.expmFeed(sd.getArrForVarName(DisDiffGraph.PART_LATENTS), DataType.FLOAT);
         this.compiled = CompiledGraph.outputs(sd, List.of(DisDiffGraph.EPS));
     }

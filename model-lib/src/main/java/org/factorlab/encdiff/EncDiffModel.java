@@ -14,6 +14,7 @@ import org.factorlab.nn.Blocks;
 import org.factorlab.nn.CompiledGraph;
 import org.factorlab.nn.Conditioning;
 import org.factorlab.nn.GradientCheck;
+import org.factorlab.nn.GraphParameters;
 import org.factorlab.nn.Layers;
 import org.factorlab.nn.Scope;
 import org.factorlab.nn.TokenConfig;
@@ -56,9 +57,9 @@ public final class EncDiffModel implements TrainedModel, Decoding, AttentionMaps
         this.config = config;
         this.encoder = new EncDiffEncoder(config, parameters);
         this.denoiser = EncDiffGraph.denoiser(config, DataType.FLOAT, 0).sd();
-        assign(denoiser, parameters);
+        GraphParameters.assign(denoiser, parameters, "EncDiff");
         this.tokenMlps = codeToTokensGraph(config);
-        assign(tokenMlps, parameters);
+        GraphParameters.assign(tokenMlps, parameters, "EncDiff");
         this.compiledTokenMlps = CompiledGraph.outputs(tokenMlps, List.of(EncDiffGraph.TOKENS));
         this.diffusion = new GaussianDiffusion(config.diffusion());
         List<String> probs = new ArrayList<>();
@@ -365,17 +366,6 @@ public final class EncDiffModel implements TrainedModel, Decoding, AttentionMaps
         return sd;
     }
 
-    private static void assign(SameDiff sd, Map<String, INDArray> parameters) {
-        for (String name : GradientCheck.trainable(sd)) {
-            INDArray a = parameters.get(name);
-            if (a == null) throw new IllegalArgumentException("EncDiff: parameters lack '" + name + "' (a checkpoint of another config?)");
-            INDArray dst = sd.getArrForVarName(name);
-            if (!Arrays.equals(a.shape(), dst.shape()))
-                throw new IllegalArgumentException("EncDiff: '" + name + "' has shape " + Arrays.toString(a.shape())
-                        + ", expected " + Arrays.toString(dst.shape()));
-            dst.assign(a);
-        }
-    }
 
     private static long[] prepend(long first, long[] rest) {
         long[] s = new long[rest.length + 1];

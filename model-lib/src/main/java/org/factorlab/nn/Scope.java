@@ -88,14 +88,9 @@ public final class Scope {
     static SplittableRandom rng(long seed, String name) {
         long h = 0xcbf29ce484222325L;
         for (int i = 0; i < name.length(); i++) h = (h ^ name.charAt(i)) * 0x100000001b3L;
-        return new SplittableRandom(mix(seed) ^ mix(h));
+        return new SplittableRandom(org.factorlab.train.Seeds.mix(seed) ^ org.factorlab.train.Seeds.mix(h));
     }
 
-    static long mix(long z) {
-        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
-        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
-        return z ^ (z >>> 31);
-    }
 
     private static long length(long[] shape) {
         long n = 1;

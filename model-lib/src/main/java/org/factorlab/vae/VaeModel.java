@@ -9,6 +9,7 @@ import org.factorlab.model.RepresentationEncoder;
 import org.factorlab.model.TrainedModel;
 import org.factorlab.nn.CompiledGraph;
 import org.factorlab.nn.GradientCheck;
+import org.factorlab.nn.GraphParameters;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -29,23 +30,12 @@ public final class VaeModel implements TrainedModel, DirectDecoding, Representat
         this.config = config;
         SameDiff enc = VaeGraph.encoder(config, DataType.FLOAT);
         SameDiff dec = VaeGraph.decoder(config, DataType.FLOAT);
-        assign(enc, parameters, nameForErrors);
-        assign(dec, parameters, nameForErrors);
+        GraphParameters.assign(enc, parameters, nameForErrors);
+        GraphParameters.assign(dec, parameters, nameForErrors);
         this.encoder = CompiledGraph.outputs(enc, java.util.List.of(VaeGraph.MEAN));
         this.decoder = CompiledGraph.outputs(dec, java.util.List.of(VaeGraph.LOGITS));
     }
 
-    private static void assign(SameDiff sd, Map<String, INDArray> parameters, String nameForErrors) {
-        for (String name : GradientCheck.trainable(sd)) {
-            INDArray a = parameters.get(name);
-            if (a == null) throw new IllegalArgumentException(nameForErrors + ": parameters lack '" + name + "' (a checkpoint of another config?)");
-            INDArray dst = sd.getArrForVarName(name);
-            if (!Arrays.equals(a.shape(), dst.shape()))
-                throw new IllegalArgumentException(nameForErrors + ": '" + name + "' has shape " + Arrays.toString(a.shape())
-                        + ", the config gives " + Arrays.toString(dst.shape()));
-            dst.assign(a);
-        }
-    }
 
     public VaeConfig config() {
         return config;

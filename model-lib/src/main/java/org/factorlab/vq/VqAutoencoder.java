@@ -9,6 +9,7 @@ import org.factorlab.model.RepresentationEncoder;
 import org.factorlab.model.TrainedModel;
 import org.factorlab.nn.CompiledGraph;
 import org.factorlab.nn.GradientCheck;
+import org.factorlab.nn.GraphParameters;
 import org.factorlab.nn.Scope;
 import org.factorlab.train.Checkpoint;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -52,11 +53,11 @@ public final class VqAutoencoder implements TrainedModel, Decoding {
         SameDiff enc = SameDiff.create();
         SDVariable x = enc.placeHolder(IMAGES, DataType.FLOAT, -1, m.imageChannels(), m.imageSize(), m.imageSize());
         VqNetworks.encode(Scope.root(enc, DataType.FLOAT, 0), x, m).x().rename(LATENT_OUT);
-        assign(enc, parameters);
+        GraphParameters.assign(enc, parameters, "vqae");
         SameDiff dec = SameDiff.create();
         SDVariable z = dec.placeHolder(LATENT_IN, DataType.FLOAT, -1, m.embedDim(), m.latentSize(), m.latentSize());
         VqNetworks.decode(Scope.root(dec, DataType.FLOAT, 0), z, m).image().rename(IMAGE_OUT);
-        assign(dec, parameters);
+        GraphParameters.assign(dec, parameters, "vqae");
         String cb = VqNetworks.QUANTIZE + "/" + VqNetworks.CODEBOOK;
         INDArray c = parameters.get(cb);
         if (c == null || !Arrays.equals(c.shape(), new long[]{m.nEmbed(), m.embedDim()}))
@@ -164,17 +165,6 @@ public final class VqAutoencoder implements TrainedModel, Decoding {
                     + side + ", " + side + "]");
     }
 
-    private static void assign(SameDiff sd, Map<String, INDArray> parameters) {
-        for (String name : GradientCheck.trainable(sd)) {
-            INDArray a = parameters.get(name);
-            if (a == null) throw new IllegalArgumentException("vqae: parameters lack '" + name + "' (a checkpoint of another config?)");
-            INDArray dst = sd.getArrForVarName(name);
-            if (!Arrays.equals(a.shape(), dst.shape()))
-                throw new IllegalArgumentException("vqae: '" + name + "' has shape " + Arrays.toString(a.shape()) + ", expected "
-                        + Arrays.toString(dst.shape()));
-            dst.assign(a);
-        }
-    }
 
     // TrainedModel
 

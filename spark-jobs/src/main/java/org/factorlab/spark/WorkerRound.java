@@ -7,6 +7,7 @@ import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.broadcast.Broadcast;
 import org.factorlab.data.Batch;
 import org.factorlab.data.BatchSource;
+import org.factorlab.train.Seeds;
 import org.factorlab.train.TrainingSession;
 import org.factorlab.train.TrainingState;
 
@@ -52,14 +53,9 @@ final class WorkerRound implements Function2<Integer, Iterator<Integer>, Iterato
 
     /** The seed of worker {@code worker}'s data order in round {@code round}: the same on every attempt and resume. */
     static long dataSeed(long seed, int round, int worker) {
-        return mix(mix(seed ^ 0x6A09E667F3BCC909L) + round * 0x9E3779B97F4A7C15L + worker * 0xBF58476D1CE4E5B9L);
+        return Seeds.mix(Seeds.mix(seed ^ 0x6A09E667F3BCC909L) + round * 0x9E3779B97F4A7C15L + worker * 0xBF58476D1CE4E5B9L);
     }
 
-    private static long mix(long z) {
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
-    }
 
     @Override
     public Iterator<RoundSum> call(Integer worker, Iterator<Integer> ignored) {
