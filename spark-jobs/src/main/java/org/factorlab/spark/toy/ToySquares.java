@@ -2,10 +2,6 @@ package org.factorlab.spark.toy;
 
 import java.io.IOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.factorlab.data.Batch;
@@ -78,12 +74,7 @@ public final class ToySquares implements WorkerData {
 
     @Override
     public String manifestSha256() {
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return org.factorlab.provenance.Digests.sha256Hex(name);
     }
 
     @Override
