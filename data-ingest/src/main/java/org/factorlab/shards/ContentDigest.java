@@ -17,7 +17,7 @@ import org.factorlab.ingest.Example;
  * one per line, in shard order).
  */
 public final class ContentDigest {
-    private final MessageDigest digest = Manifest.newDigest();
+    private final MessageDigest digest = org.factorlab.provenance.Digests.sha256();
     private final ByteBuffer header = ByteBuffer.allocate(8 + 4 * 256);
 
     /** Adds one row. */

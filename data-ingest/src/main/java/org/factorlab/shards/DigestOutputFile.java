@@ -13,7 +13,7 @@ import org.apache.parquet.io.PositionOutputStream;
 final class DigestOutputFile implements OutputFile {
     private final FileSystem fs;
     private final Path path;
-    private final MessageDigest digest = Manifest.newDigest();
+    private final MessageDigest digest = org.factorlab.provenance.Digests.sha256();
     private long length = -1;
     private String sha256;
 

@@ -9,9 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.InputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import org.apache.hadoop.fs.FileSystem;
@@ -20,6 +17,7 @@ import org.factorlab.data.DatasetSpec;
 import org.factorlab.data.Factor;
 import org.factorlab.data.ImageShape;
 import org.factorlab.ingest.InvalidInputException;
+import org.factorlab.provenance.Digests;
 import org.factorlab.provenance.Provenance;
 
 /**
@@ -175,14 +173,6 @@ public record Manifest(String format, int formatVersion, String dataset, List<Fa
     }
 
     static String sha256Hex(byte[] bytes) {
-        return HexFormat.of().formatHex(newDigest().digest(bytes));
-    }
-
-    static MessageDigest newDigest() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("JDK without SHA-256", e);
-        }
+        return Digests.sha256Hex(bytes);
     }
 }

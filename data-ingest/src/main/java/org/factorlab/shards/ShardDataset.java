@@ -316,7 +316,7 @@ public final class ShardDataset {
             int got = in.readNBytes(bytes, 0, bytes.length);
             if (got != bytes.length) throw new CorruptShardException(dir.toString(), entry.file(), "truncated while reading: " + got + " of " + bytes.length + " bytes");
         }
-        MessageDigest md = Manifest.newDigest();
+        MessageDigest md = org.factorlab.provenance.Digests.sha256();
         String sha = HexFormat.of().formatHex(md.digest(bytes));
         if (!sha.equals(entry.sha256()))
             throw new CorruptShardException(dir.toString(), entry.file(), "SHA-256 " + sha + ", manifest says " + entry.sha256());

@@ -46,19 +46,19 @@ public final class Families {
 
     /** The trained model of a checkpoint, its parents read again through {@code reader} and checked against its lineage. */
     public static TrainedModel load(Checkpoint checkpoint, String nameForErrors, Parents.Reader reader) {
-        try {
-            Parents parents = Parents.ofLineage(checkpoint.provenance().parents(), reader);
-            return get(checkpoint.model()).load(checkpoint, parents, nameForErrors);
-        } catch (IllegalArgumentException e) {
-            if (e.getMessage() != null && e.getMessage().startsWith(nameForErrors)) throw e;
-            throw new IllegalArgumentException(nameForErrors + ": " + e.getMessage(), e);
-        }
+        return namingErrors(nameForErrors, () -> get(checkpoint.model())
+                .load(checkpoint, Parents.ofLineage(checkpoint.provenance().parents(), reader), nameForErrors));
     }
 
     /** Only the encoder of a checkpoint (evaluation). */
     public static RepresentationEncoder encoder(Checkpoint checkpoint, String nameForErrors) {
+        return namingErrors(nameForErrors, () -> get(checkpoint.model()).encoder(checkpoint, nameForErrors));
+    }
+
+    /** Runs {@code body}, prefixing an IllegalArgumentException's message with the checkpoint's name unless it has it. */
+    private static <T> T namingErrors(String nameForErrors, java.util.function.Supplier<T> body) {
         try {
-            return get(checkpoint.model()).encoder(checkpoint, nameForErrors);
+            return body.get();
         } catch (IllegalArgumentException e) {
             if (e.getMessage() != null && e.getMessage().startsWith(nameForErrors)) throw e;
             throw new IllegalArgumentException(nameForErrors + ": " + e.getMessage(), e);

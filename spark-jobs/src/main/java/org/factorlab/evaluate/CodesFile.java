@@ -8,7 +8,6 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -16,6 +15,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.factorlab.metrics.CodesAndFactors;
+import org.factorlab.provenance.Digests;
 import org.factorlab.metrics.UnitPca;
 
 /**
@@ -43,7 +43,7 @@ public final class CodesFile {
         Path path = new Path(uri);
         FileSystem fs = path.getFileSystem(conf);
         if (!fs.exists(path)) throw new IllegalArgumentException("codes file " + uri + " does not exist");
-        MessageDigest sha = sha256();
+        MessageDigest sha = Digests.sha256();
         CodesAndFactors data;
         String name = path.getName().toLowerCase(java.util.Locale.ROOT);
         if (name.endsWith(".csv")) {
@@ -162,14 +162,6 @@ public final class CodesFile {
             byte[] b = in.readAllBytes();
             sha.update(b);
             return b;
-        }
-    }
-
-    static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 

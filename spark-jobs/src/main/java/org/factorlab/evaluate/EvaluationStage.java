@@ -126,7 +126,7 @@ public final class EvaluationStage {
         var manifests = runs.stream().map(r -> r.model() == null ? null : r.model().dataManifestSha256()).distinct().toList();
         if (manifests.size() == 1 && manifests.get(0) != null) return manifests.get(0);
         if (runs.size() == 1) return runs.get(0).sha256();
-        MessageDigest md = CodesFile.sha256();
+        MessageDigest md = org.factorlab.provenance.Digests.sha256();
         for (EvaluationRun r : runs) md.update((r.id() + ":" + r.sha256() + "\n").getBytes(StandardCharsets.UTF_8));
         return HexFormat.of().formatHex(md.digest());
     }

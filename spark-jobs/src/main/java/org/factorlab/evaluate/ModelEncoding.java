@@ -77,7 +77,7 @@ public final class ModelEncoding {
         }
         try {
             Checkpoint c = Checkpoint.read(new ByteArrayInputStream(bytes), p.toString());
-            return new LoadedModel(p.toString(), HexFormat.of().formatHex(CodesFile.sha256().digest(bytes)), bytes, c, runDir);
+            return new LoadedModel(p.toString(), HexFormat.of().formatHex(org.factorlab.provenance.Digests.sha256().digest(bytes)), bytes, c, runDir);
         } catch (IOException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }

@@ -86,7 +86,7 @@ class EvaluateModelTest {
         assertEquals(ds.manifestSha256(), json.get("provenance").get("dataManifestSha256").asText());
         JsonNode model = r.get("model");
         byte[] ckptBytes = Files.readAllBytes(runDir.resolve("checkpoints/round-00000003.ckpt"));
-        assertEquals(java.util.HexFormat.of().formatHex(CodesFile.sha256().digest(ckptBytes)), model.get("checkpointSha256").asText());
+        assertEquals(java.util.HexFormat.of().formatHex(org.factorlab.provenance.Digests.sha256().digest(ckptBytes)), model.get("checkpointSha256").asText());
         assertEquals(1, model.get("trainingProvenance").get("seed").asLong());
         assertEquals(YAML, model.get("trainingProvenance").get("configText").asText());
         assertEquals(ds.manifestSha256(), model.get("dataManifestSha256").asText());
