@@ -24,13 +24,15 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * One training step of a family's own config, timed in ND4J and (for the VAE families) in the PyTorch twin
- * {@code bench/vae_train_step.py}, in the same run, with the ratio and, for ND4J, the time inside op kernels against
+ * One training step of a family's own config, timed in ND4J and (for the VAE families and ivae-ddpm) in the PyTorch
+ * twin {@code bench/vae_train_step.py} or {@code bench/ivae_ddpm_train_step.py}, in the same run, with the ratio and, for ND4J, the time inside op kernels against
  * everything else (op dispatch, buffer management, the optimizer, Java-side work).
  */
 final class FamilyStepTiming {
     /** Families with a PyTorch twin of the same network and loss. */
-    private static final List<String> TWINS = List.of("betavae", "betatcvae", "factorvae", "ivae");
+    private static final List<String> TWINS = List.of("betavae", "betatcvae", "factorvae", "ivae", "ivae-ddpm");
+    /** ivae-ddpm's twin, beside the VAE twin: {@code bench/ivae_ddpm_train_step.py}. */
+    private static final String IVAE_DDPM_TWIN = "ivae_ddpm_train_step.py";
 
     private final String model;
     private final String configText;
@@ -112,11 +114,13 @@ final class FamilyStepTiming {
     }
 
     private Double torch(int latents, int size, int channels, String eff) throws Exception {
-        if (!Files.exists(twin)) {
-            System.out.println("PyTorch side skipped: " + twin + " not found (run from the repository root)");
+        Path script = model.equals("ivae-ddpm") ? twin.resolveSibling(IVAE_DDPM_TWIN) : twin;
+        if (!Files.exists(script)) {
+            System.out.println("PyTorch side skipped: " + script + " not found (run from the repository root)");
             return null;
         }
         var tree = org.factorlab.config.ConfigTree.readMapping(eff, "config");
+        if (model.equals("ivae-ddpm")) return run(ivaeDdpmCommand(script, tree, latents, size, channels));
         List<String> cmd = new ArrayList<>(List.of(python, twin.toString(), "--model", model, "--image-size", String.valueOf(size),
                 "--channels", String.valueOf(channels), "--batch", String.valueOf(batch), "--latents", String.valueOf(latents),
                 "--steps", String.valueOf(steps), "--warmup", String.valueOf(Math.max(1, warmup)), "--threads", String.valueOf(threads)));
@@ -129,6 +133,40 @@ final class FamilyStepTiming {
             for (var n : tree.path("ivae").path("factorSizes")) u += n.asInt();
             cmd.addAll(List.of("--u-dim", String.valueOf(u), "--prior-hidden", tree.path("ivae").path("priorHidden").asText()));
         }
+        return run(cmd);
+    }
+
+    /** The ivae-ddpm twin's arguments from the effective config: the iVAE, u's width, the U-Net and the conditioning. */
+    private List<String> ivaeDdpmCommand(Path script, com.fasterxml.jackson.databind.JsonNode tree, int latents, int size, int channels) {
+        var m = tree.path("model");
+        var unet = m.path("unet");
+        int u = 0;
+        var iv = tree.path("ivae");
+        for (var n : iv.path("factorSizes")) u += iv.path("u").asText().equals("one_hot") ? n.asInt() : (iv.path("withMean").asBoolean() ? 2 : 1);
+        List<String> cmd = new ArrayList<>(List.of(python, script.toString(), "--image-size", String.valueOf(size),
+                "--channels", String.valueOf(channels), "--batch", String.valueOf(batch), "--latents", String.valueOf(latents),
+                "--u-dim", String.valueOf(u), "--prior-hidden", iv.path("priorHidden").asText(),
+                "--encoder-input", m.path("encoderInput").asText(), "--conditioning", m.path("conditioning").asText(),
+                "--token-dim", m.path("tokens").path("dim").asText(),
+                "--token-hidden", m.path("tokens").path("hidden1").asText() + "," + m.path("tokens").path("hidden2").asText(),
+                "--model-channels", unet.path("modelChannels").asText(), "--channel-mult", joined(unet.path("channelMult")),
+                "--num-res-blocks", unet.path("numResBlocks").asText(), "--attention-resolutions", joined(unet.path("attentionResolutions")),
+                "--heads", unet.path("numHeads").asText(), "--norm-groups", unet.path("groups").asText(),
+                "--lambda-rec", tree.path("objective").path("lambdaRec").asText(), "--lambda-kl", tree.path("objective").path("lambdaKl").asText(),
+                "--lr", tree.path("optimizer").path("lr").asText(),
+                "--steps", String.valueOf(steps), "--warmup", String.valueOf(Math.max(1, warmup)), "--threads", String.valueOf(threads)));
+        if (!tree.path("gumbel").path("groups").asText("0").equals("0") || tree.path("klBalancing").path("enabled").asBoolean())
+            System.out.println("note: the PyTorch twin times the Gaussian iVAE with the plain KL (Gumbel groups and KL balancing cost little)");
+        return cmd;
+    }
+
+    private static String joined(com.fasterxml.jackson.databind.JsonNode list) {
+        List<String> out = new ArrayList<>();
+        for (var n : list) out.add(n.asText());
+        return String.join(",", out);
+    }
+
+    private Double run(List<String> cmd) throws Exception {
         System.out.println("PyTorch: " + String.join(" ", cmd));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         Double ms = null;
