@@ -43,6 +43,8 @@ final class FamilyStepTiming {
     private final Path twin;
     private final boolean skipPytorch;
     private final int threads;
+    /** The twin's process CPU time per step, where it reports one. */
+    private Double torchCpuMs;
 
     FamilyStepTiming(String model, String configText, int batch, int steps, int warmup, String python, Path twin,
                      boolean skipPytorch, int threads) {
@@ -72,14 +74,17 @@ final class FamilyStepTiming {
         Batch b = batch(size, channels, spec);
         double[] ms = new double[steps];
         double kernelMs = Double.NaN;
+        double cpuMs = Double.NaN;
         int ops = -1;
         try (TrainingSession s = f.open(eff, t.seed())) {
             for (int i = 0; i < warmup; i++) s.step(b);
+            long cpu0 = processCpuNanos();
             for (int i = 0; i < steps; i++) {
                 long t0 = System.nanoTime();
                 s.step(b);
                 ms[i] = (System.nanoTime() - t0) / 1e6;
             }
+            cpuMs = (processCpuNanos() - cpu0) / 1e6 / steps;
             if (s instanceof GraphSession g) {
                 ops = g.opCount();
                 g.setProfiling(true);
@@ -95,6 +100,9 @@ final class FamilyStepTiming {
         }
         Arrays.sort(ms);
         double med = ms[ms.length / 2];
+        // CPU time does not grow with other processes' load: on a busy machine it sizes budgets better than wall time
+        System.out.printf(Locale.ROOT, "ND4J process CPU time: %.1f ms/step (all threads)%s%n", cpuMs,
+                torchCpuMs == null ? "" : String.format(Locale.ROOT, "; PyTorch %.1f ms/step", torchCpuMs));
         System.out.printf(Locale.ROOT, "%s train step, %dx%dx%d, batch %d, %d timed steps after %d warm-up, ND4J threads %d%n", model,
                 size, size, channels, batch, steps, warmup, Nd4j.getEnvironment().maxMasterThreads());
         System.out.println("model      ND4J ms/step  ND4J img/s  kernels ms  bookkeeping ms  PyTorch ms/step  ND4J/PyTorch throughput");
@@ -102,6 +110,12 @@ final class FamilyStepTiming {
                 Math.max(0, med - kernelMs), torchMs == null ? "-" : String.format(Locale.ROOT, "%.1f", torchMs),
                 torchMs == null ? "-" : String.format(Locale.ROOT, "%.2fx", torchMs / med));
         return 0;
+    }
+
+    /** CPU time of this process, all threads (native ones included). */
+    private static long processCpuNanos() {
+        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : -1;
     }
 
     private Batch batch(int size, int channels, DatasetSpec spec) {
@@ -174,6 +188,7 @@ final class FamilyStepTiming {
             for (String line; (line = r.readLine()) != null; ) {
                 System.out.println("  " + line);
                 if (line.startsWith("torch ms/step:")) ms = Double.parseDouble(line.substring("torch ms/step:".length()).trim());
+                if (line.startsWith("torch cpu ms/step:")) torchCpuMs = Double.parseDouble(line.substring("torch cpu ms/step:".length()).trim());
             }
         }
         int rc = p.waitFor();
