@@ -34,9 +34,12 @@ printf '%s\nklBalancing: {enabled: true, alpha: 0.8}\n' "$base" > "$out/configs/
 # shape has 4 classes: the last 4 of the 10 entries of z are one categorical group, hard straight-through, tau 1 -> 0.5
 printf '%s\ngumbel: {groups: 1, categories: 4, hard: true, temperature: {start: 1.0, min: 0.5, decay: 1.0e-4}}\n' "$base" \
   > "$out/configs/ivae-ddpm-gumbel.yaml"
-# quiet-machine ms/step at batch 32, 32x32 (bench train-step figures, docs/experiments/ivae-ddpm.md)
+# quiet-machine ms/step at batch 32, 32x32: ESTIMATES (docs/experiments/ivae-ddpm.md): the quiet beta-VAE figure
+# (46 ms at batch 64) scaled by the CPU-time ratios measured side by side on a busy machine; re-measure on a quiet one
+# with `bin/factorlab bench train-step --model <family> --config <out>/configs/<variant>.yaml --batch 32 --skip-pytorch`
+# and edit before the real run
 declare -A model=([vae]=betavae [ivae]=ivae [ivae-ddpm]=ivae-ddpm [ivae-ddpm-klbal]=ivae-ddpm [ivae-ddpm-gumbel]=ivae-ddpm)
-declare -A ms=([vae]=25 [ivae]=30 [ivae-ddpm]=420 [ivae-ddpm-klbal]=420 [ivae-ddpm-gumbel]=420)
+declare -A ms=([vae]=25 [ivae]=30 [ivae-ddpm]=350 [ivae-ddpm-klbal]=350 [ivae-ddpm-gumbel]=350)
 sweeps=()
 for v in vae ivae ivae-ddpm ivae-ddpm-klbal ivae-ddpm-gumbel; do
   steps=$(( budget * 60000 / ${ms[$v]} ))
