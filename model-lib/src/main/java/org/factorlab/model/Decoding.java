@@ -26,6 +26,14 @@ public interface Decoding {
         return false;
     }
 
+    /**
+     * The model's decoders of one code by name, where it has more than one (iVAE+DDPM: its iVAE decoder and its DDPM);
+     * the picture commands can draw them side by side. Empty: this decoder alone.
+     */
+    default java.util.Map<String, Decoding> decoders() {
+        return java.util.Map.of();
+    }
+
     /** Number of swappable units in a code. */
     int units();
 

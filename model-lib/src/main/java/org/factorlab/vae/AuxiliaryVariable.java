@@ -85,6 +85,33 @@ public final class AuxiliaryVariable {
         return u;
     }
 
+    /**
+     * The expectation of u {@code [1, dim]} over the factor grid (every class of every chosen factor equally likely):
+     * what an encoder q(z|x,u) is given when the labels are not to be read (evaluation, pictures).
+     */
+    public INDArray gridMean(DataType dtype) {
+        int k = 0;
+        for (int i : factorIndex) k = Math.max(k, i + 1);
+        INDArray sum = Nd4j.zeros(DataType.DOUBLE, 1, dim());
+        for (int i = 0; i < sizes.length; i++) {
+            // rows that vary factor i over its classes with the others at class 0; u's entries of factor i are
+            // averaged over those rows, the other factors' entries are taken from their own loop
+            int[][] rows = new int[sizes[i]][k];
+            for (int c = 0; c < sizes[i]; c++) rows[c][factorIndex[i]] = c;
+            INDArray u = of(rows, DataType.DOUBLE).mean(true, 0);
+            int from = offset(i), to = offset(i + 1);
+            for (int j = from; j < to; j++) sum.putScalar(0, j, u.getDouble(0, j));
+        }
+        return sum.castTo(dtype);
+    }
+
+    /** First column of factor {@code i}'s entries in u. */
+    private int offset(int i) {
+        int col = 0;
+        for (int j = 0; j < i; j++) col += kind == Kind.ONE_HOT ? sizes[j] : (withMean ? 2 : 1);
+        return col;
+    }
+
     /** The factor sizes in u's order, for messages. */
     public List<Integer> sizes() {
         List<Integer> out = new ArrayList<>();

@@ -77,6 +77,14 @@ public final class VaeNetworks {
      * @param x images {@code [B, channels, imageSize, imageSize]}
      */
     public static Gaussian encoder(Scope s, SDVariable x, int channels, int imageSize, int latents) {
+        return encoder(s, x, channels, imageSize, latents, null, 0);
+    }
+
+    /**
+     * As above, with {@code extra [B, extraDim]} concatenated to the flattened features before the dense layer (iVAE's
+     * q(z|x,u)); {@code extra} null gives exactly the encoder above, with the same parameter shapes.
+     */
+    public static Gaussian encoder(Scope s, SDVariable x, int channels, int imageSize, int latents, SDVariable extra, int extraDim) {
         int[] widths = {32, 32, 64, 64};
         int[] kernels = {4, 4, 2, 2};
         int n = stages(imageSize);
@@ -88,7 +96,8 @@ public final class VaeNetworks {
         }
         // NCHW flatten: a fixed permutation of TF's NHWC flatten, absorbed by the dense weights.
         SDVariable flat = h.reshape(-1, FLAT);
-        SDVariable hidden = relu(Layers.linear(s.child("fc"), flat, FLAT, DENSE, true, false));
+        if (extra != null) flat = s.sd().concat(1, flat, extra);
+        SDVariable hidden = relu(Layers.linear(s.child("fc"), flat, FLAT + (extra == null ? 0 : extraDim), DENSE, true, false));
         SDVariable mean = Layers.linear(s.child("fc_mean"), hidden, DENSE, latents, true, false).rename(s.name(MEAN));
         SDVariable logVar = Layers.linear(s.child("fc_log_var"), hidden, DENSE, latents, true, false).rename(s.name(LOG_VAR));
         return new Gaussian(mean, logVar);

@@ -24,13 +24,15 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * One training step of a family's own config, timed in ND4J and (for the VAE families) in the PyTorch twin
- * {@code bench/vae_train_step.py}, in the same run, with the ratio and, for ND4J, the time inside op kernels against
+ * One training step of a family's own config, timed in ND4J and (for the VAE families and ivae-ddpm) in the PyTorch
+ * twin {@code bench/vae_train_step.py} or {@code bench/ivae_ddpm_train_step.py}, in the same run, with the ratio and, for ND4J, the time inside op kernels against
  * everything else (op dispatch, buffer management, the optimizer, Java-side work).
  */
 final class FamilyStepTiming {
     /** Families with a PyTorch twin of the same network and loss. */
-    private static final List<String> TWINS = List.of("betavae", "betatcvae", "factorvae", "ivae");
+    private static final List<String> TWINS = List.of("betavae", "betatcvae", "factorvae", "ivae", "ivae-ddpm");
+    /** ivae-ddpm's twin, beside the VAE twin: {@code bench/ivae_ddpm_train_step.py}. */
+    private static final String IVAE_DDPM_TWIN = "ivae_ddpm_train_step.py";
 
     private final String model;
     private final String configText;
@@ -41,6 +43,8 @@ final class FamilyStepTiming {
     private final Path twin;
     private final boolean skipPytorch;
     private final int threads;
+    /** The twin's process CPU time per step, where it reports one. */
+    private Double torchCpuMs;
 
     FamilyStepTiming(String model, String configText, int batch, int steps, int warmup, String python, Path twin,
                      boolean skipPytorch, int threads) {
@@ -70,14 +74,17 @@ final class FamilyStepTiming {
         Batch b = batch(size, channels, spec);
         double[] ms = new double[steps];
         double kernelMs = Double.NaN;
+        double cpuMs = Double.NaN;
         int ops = -1;
         try (TrainingSession s = f.open(eff, t.seed())) {
             for (int i = 0; i < warmup; i++) s.step(b);
+            long cpu0 = processCpuNanos();
             for (int i = 0; i < steps; i++) {
                 long t0 = System.nanoTime();
                 s.step(b);
                 ms[i] = (System.nanoTime() - t0) / 1e6;
             }
+            cpuMs = (processCpuNanos() - cpu0) / 1e6 / steps;
             if (s instanceof GraphSession g) {
                 ops = g.opCount();
                 g.setProfiling(true);
@@ -93,6 +100,9 @@ final class FamilyStepTiming {
         }
         Arrays.sort(ms);
         double med = ms[ms.length / 2];
+        // CPU time does not grow with other processes' load: on a busy machine it sizes budgets better than wall time
+        System.out.printf(Locale.ROOT, "ND4J process CPU time: %.1f ms/step (all threads)%s%n", cpuMs,
+                torchCpuMs == null ? "" : String.format(Locale.ROOT, "; PyTorch %.1f ms/step", torchCpuMs));
         System.out.printf(Locale.ROOT, "%s train step, %dx%dx%d, batch %d, %d timed steps after %d warm-up, ND4J threads %d%n", model,
                 size, size, channels, batch, steps, warmup, Nd4j.getEnvironment().maxMasterThreads());
         System.out.println("model      ND4J ms/step  ND4J img/s  kernels ms  bookkeeping ms  PyTorch ms/step  ND4J/PyTorch throughput");
@@ -100,6 +110,12 @@ final class FamilyStepTiming {
                 Math.max(0, med - kernelMs), torchMs == null ? "-" : String.format(Locale.ROOT, "%.1f", torchMs),
                 torchMs == null ? "-" : String.format(Locale.ROOT, "%.2fx", torchMs / med));
         return 0;
+    }
+
+    /** CPU time of this process, all threads (native ones included). */
+    private static long processCpuNanos() {
+        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : -1;
     }
 
     private Batch batch(int size, int channels, DatasetSpec spec) {
@@ -112,11 +128,13 @@ final class FamilyStepTiming {
     }
 
     private Double torch(int latents, int size, int channels, String eff) throws Exception {
-        if (!Files.exists(twin)) {
-            System.out.println("PyTorch side skipped: " + twin + " not found (run from the repository root)");
+        Path script = model.equals("ivae-ddpm") ? twin.resolveSibling(IVAE_DDPM_TWIN) : twin;
+        if (!Files.exists(script)) {
+            System.out.println("PyTorch side skipped: " + script + " not found (run from the repository root)");
             return null;
         }
         var tree = org.factorlab.config.ConfigTree.readMapping(eff, "config");
+        if (model.equals("ivae-ddpm")) return run(ivaeDdpmCommand(script, tree, latents, size, channels));
         List<String> cmd = new ArrayList<>(List.of(python, twin.toString(), "--model", model, "--image-size", String.valueOf(size),
                 "--channels", String.valueOf(channels), "--batch", String.valueOf(batch), "--latents", String.valueOf(latents),
                 "--steps", String.valueOf(steps), "--warmup", String.valueOf(Math.max(1, warmup)), "--threads", String.valueOf(threads)));
@@ -129,6 +147,40 @@ final class FamilyStepTiming {
             for (var n : tree.path("ivae").path("factorSizes")) u += n.asInt();
             cmd.addAll(List.of("--u-dim", String.valueOf(u), "--prior-hidden", tree.path("ivae").path("priorHidden").asText()));
         }
+        return run(cmd);
+    }
+
+    /** The ivae-ddpm twin's arguments from the effective config: the iVAE, u's width, the U-Net and the conditioning. */
+    private List<String> ivaeDdpmCommand(Path script, com.fasterxml.jackson.databind.JsonNode tree, int latents, int size, int channels) {
+        var m = tree.path("model");
+        var unet = m.path("unet");
+        int u = 0;
+        var iv = tree.path("ivae");
+        for (var n : iv.path("factorSizes")) u += iv.path("u").asText().equals("one_hot") ? n.asInt() : (iv.path("withMean").asBoolean() ? 2 : 1);
+        List<String> cmd = new ArrayList<>(List.of(python, script.toString(), "--image-size", String.valueOf(size),
+                "--channels", String.valueOf(channels), "--batch", String.valueOf(batch), "--latents", String.valueOf(latents),
+                "--u-dim", String.valueOf(u), "--prior-hidden", iv.path("priorHidden").asText(),
+                "--encoder-input", m.path("encoderInput").asText(), "--conditioning", m.path("conditioning").asText(),
+                "--token-dim", m.path("tokens").path("dim").asText(),
+                "--token-hidden", m.path("tokens").path("hidden1").asText() + "," + m.path("tokens").path("hidden2").asText(),
+                "--model-channels", unet.path("modelChannels").asText(), "--channel-mult", joined(unet.path("channelMult")),
+                "--num-res-blocks", unet.path("numResBlocks").asText(), "--attention-resolutions", joined(unet.path("attentionResolutions")),
+                "--heads", unet.path("numHeads").asText(), "--norm-groups", unet.path("groups").asText(),
+                "--lambda-rec", tree.path("objective").path("lambdaRec").asText(), "--lambda-kl", tree.path("objective").path("lambdaKl").asText(),
+                "--lr", tree.path("optimizer").path("lr").asText(),
+                "--steps", String.valueOf(steps), "--warmup", String.valueOf(Math.max(1, warmup)), "--threads", String.valueOf(threads)));
+        if (!tree.path("gumbel").path("groups").asText("0").equals("0") || tree.path("klBalancing").path("enabled").asBoolean())
+            System.out.println("note: the PyTorch twin times the Gaussian iVAE with the plain KL (Gumbel groups and KL balancing cost little)");
+        return cmd;
+    }
+
+    private static String joined(com.fasterxml.jackson.databind.JsonNode list) {
+        List<String> out = new ArrayList<>();
+        for (var n : list) out.add(n.asText());
+        return String.join(",", out);
+    }
+
+    private Double run(List<String> cmd) throws Exception {
         System.out.println("PyTorch: " + String.join(" ", cmd));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         Double ms = null;
@@ -136,6 +188,7 @@ final class FamilyStepTiming {
             for (String line; (line = r.readLine()) != null; ) {
                 System.out.println("  " + line);
                 if (line.startsWith("torch ms/step:")) ms = Double.parseDouble(line.substring("torch ms/step:".length()).trim());
+                if (line.startsWith("torch cpu ms/step:")) torchCpuMs = Double.parseDouble(line.substring("torch cpu ms/step:".length()).trim());
             }
         }
         int rc = p.waitFor();

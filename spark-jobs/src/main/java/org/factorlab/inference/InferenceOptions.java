@@ -32,8 +32,29 @@ public final class InferenceOptions {
             description = "Where decoding starts: NOISE (seeded Gaussian x_T) or INVERTED (the DDIM-inverted x_T of the image) (default ${DEFAULT-VALUE}).")
     Decoding.Start start;
 
+    @Option(names = "--decoder", defaultValue = "all",
+            description = "Models with several decoders (ivae-ddpm: ivae, ddpm): which one draws; 'all' draws each side by side where "
+                    + "the command can (traverse), else the model's own (default ${DEFAULT-VALUE}).")
+    String decoder;
+
     @Option(names = "--scale", defaultValue = "0", description = "Pixel scale of the grid's cells; 0 picks one for ~96 px cells.")
     int scale;
+
+    /**
+     * The decoders to draw, by name: the model's decoders (all, or the one {@code --decoder} names), or the model's
+     * own decoder alone under the empty name when it has no others.
+     */
+    java.util.Map<String, Decoding> decoders(Decoding d, boolean sideBySide) {
+        java.util.Map<String, Decoding> all = d.decoders();
+        if (all.isEmpty()) {
+            if (!decoder.equals("all")) throw new IllegalArgumentException("--decoder " + decoder + ": this model has one decoder; leave --decoder out");
+            return java.util.Map.of("", d);
+        }
+        if (decoder.equals("all")) return sideBySide ? all : java.util.Map.of("", d);
+        Decoding one = all.get(decoder);
+        if (one == null) throw new IllegalArgumentException("--decoder " + decoder + ": not one of " + all.keySet() + " or all");
+        return java.util.Map.of(decoder, one);
+    }
 
     DdimConfig ddim() {
         return DdimConfig.of(steps, eta);

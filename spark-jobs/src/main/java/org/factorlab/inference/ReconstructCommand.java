@@ -44,13 +44,17 @@ public final class ReconstructCommand implements CliCommand, Callable<Integer> {
         INDArray x = Inference.images(o.data, o.offset, n, conf);
         List<String> labels = new ArrayList<>(List.of("input"));
         List<INDArray> rows = new ArrayList<>(List.of(x));
-        if (m.reverseDiffusion()) {
-            labels.addAll(List.of("from noise", "from inverted x_T"));
-            rows.add(m.reconstruct(x, o.decode(Start.NOISE)));
-            rows.add(m.reconstruct(x, o.decode(Start.INVERTED)));
-        } else {
-            labels.add("reconstructed");
-            rows.add(m.reconstruct(x, o.decode()));
+        for (var e : o.decoders(m, true).entrySet()) { // several decoders (ivae-ddpm): rows of each
+            String by = e.getKey().isEmpty() ? "" : e.getKey() + " ";
+            Decoding d = e.getValue();
+            if (d.reverseDiffusion()) {
+                labels.addAll(List.of(by + "from noise", by + "from inverted x_T"));
+                rows.add(d.reconstruct(x, o.decode(Start.NOISE)));
+                rows.add(d.reconstruct(x, o.decode(Start.INVERTED)));
+            } else {
+                labels.add(by + "reconstructed");
+                rows.add(d.reconstruct(x, o.decode()));
+            }
         }
         ImageGrid g = new ImageGrid(rows.size(), n, o.cellScale(loaded.model().imageSize()));
         for (int r = 0; r < rows.size(); r++) {

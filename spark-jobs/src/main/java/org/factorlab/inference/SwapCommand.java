@@ -38,7 +38,7 @@ public final class SwapCommand implements CliCommand, Callable<Integer> {
     public Integer call() {
         Configuration conf = new Configuration();
         Inference.Loaded loaded = Inference.load(o.checkpoint, conf);
-        Decoding m = loaded.decoding();
+        Decoding m = o.decoders(loaded.decoding(), false).values().iterator().next();
         Batch b = Inference.batch(o.data, o.offset, 2 * n, conf);
         INDArray x = b.images();
         INDArray src = x.get(NDArrayIndex.interval(0, n)).dup(), tgt = x.get(NDArrayIndex.interval(n, 2 * n)).dup();

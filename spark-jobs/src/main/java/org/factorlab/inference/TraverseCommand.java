@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
 @Command(name = "traverse", mixinStandardHelpOptions = true,
         description = "Traversals: one image's code (row --offset of --data) with entry z_j set to each of --values "
                 + "evenly spaced empirical quantiles of z_j over --n images (5%%..95%%), the other entries kept, decoded "
-                + "from one x_T. Rows are the code entries, columns the quantiles.")
+                + "from one x_T. Rows are the code entries, columns the quantiles; a model with several decoders (ivae-ddpm) gets one "
+                + "block of columns per decoder, side by side (--decoder picks one).")
 public final class TraverseCommand implements CliCommand, Callable<Integer> {
     @Mixin
     InferenceOptions o;
@@ -43,20 +44,31 @@ public final class TraverseCommand implements CliCommand, Callable<Integer> {
         double[][] q = Decoding.quantiles(loaded.model().encoder().encode(x), probs);
         int dims = Math.min(maxDims, q[0].length);
         INDArray image = x.get(NDArrayIndex.interval(0, 1)).dup();
-        ImageGrid g = new ImageGrid(dims, values + 1, o.cellScale(loaded.model().imageSize()));
+        // several decoders (iVAE+DDPM) go side by side: one block of columns each
+        java.util.Map<String, Decoding> decoders = o.decoders(m, true);
+        ImageGrid g = new ImageGrid(dims, 1 + values * decoders.size(), o.cellScale(loaded.model().imageSize()));
         g.colLabel(0, "input");
-        for (int j = 0; j < values; j++) g.colLabel(j + 1, String.format(Locale.ROOT, "q%.0f", 100 * probs[j]));
+        int block = 0;
+        for (String name : decoders.keySet()) {
+            for (int j = 0; j < values; j++)
+                g.colLabel(1 + block * values + j, (name.isEmpty() ? "" : name + " ") + String.format(Locale.ROOT, "q%.0f", 100 * probs[j]));
+            block++;
+        }
         for (int d = 0; d < dims; d++) {
             double[] v = new double[values];
             for (int j = 0; j < values; j++) v[j] = q[j][d];
-            INDArray row = m.traverse(image, d, v, o.decode());
             g.set(d, 0, Inference.image(image, 0)).rowLabel(d, String.format(Locale.ROOT, "z%d [%.2f, %.2f]", d, v[0], v[values - 1]));
-            for (int j = 0; j < values; j++) g.set(d, j + 1, Inference.image(row, j));
+            block = 0;
+            for (Decoding dec : decoders.values()) {
+                INDArray row = dec.traverse(image, d, v, o.decode());
+                for (int j = 0; j < values; j++) g.set(d, 1 + block * values + j, Inference.image(row, j));
+                block++;
+            }
             System.out.printf(Locale.ROOT, "z%d done (%d/%d)%n", d, d + 1, dims);
         }
         Path out = Inference.write(g, o.output);
-        System.out.printf("checkpoint %s (%s), %d code entries x %d values%s%n", loaded.location(), loaded.model().family(), dims, values,
-                o.describe(m));
+        System.out.printf("checkpoint %s (%s), %d code entries x %d values%s%s%n", loaded.location(), loaded.model().family(), dims, values,
+                decoders.size() > 1 ? " by each of " + decoders.keySet() : "", o.describe(m));
         System.out.println(out);
         return 0;
     }

@@ -36,13 +36,25 @@ class FamilySparkContractTest {
             """;
     private static final String VAE = "model: {imageSize: 32, imageChannels: 3, latents: 4}\noptimizer: {kind: adam, lr: 1.0e-3}\n";
 
+    /** iVAE+DDPM with KL balancing and a Gumbel group: the iVAE and the AdaGN U-Net in one parameter group. */
+    private static final String IVAE_DDPM = """
+            model:
+              latents: 4
+              unet: {modelChannels: 8, channelMult: [1, 2], numResBlocks: 1, attentionResolutions: [], numHeads: 2, groups: 4}
+            ivae: {priorHidden: 8}
+            klBalancing: {enabled: true}
+            gumbel: {groups: 1, categories: 2}
+            optimizer: {lr: 1.0e-3}
+            """;
+
     static Stream<Arguments> families() {
         return Stream.of(
                 Arguments.of("encdiff", YAML, "toy:squares?size=16"),
                 Arguments.of("tiny", SparkTests.tinyConfig("adam", 0.01), SparkTests.TOY),
                 Arguments.of("betavae", VAE + "objective: {beta: 4.0}\n", "toy:squares?size=32"),
                 Arguments.of("factorvae", VAE + "objective: {gamma: 10.0}\ndiscriminator: {layers: 2, width: 16}\n", "toy:squares?size=32"),
-                Arguments.of("ivae", VAE + "ivae: {u: one_hot, priorHidden: 8}\n", "toy:squares?size=32"));
+                Arguments.of("ivae", VAE + "ivae: {u: one_hot, priorHidden: 8}\n", "toy:squares?size=32"),
+                Arguments.of("ivae-ddpm", IVAE_DDPM, "toy:squares?size=32"));
     }
 
     @TempDir
