@@ -82,7 +82,7 @@ public final class TraverseCommand implements CliCommand, Callable<Integer> {
         for (int u = 0; u < units; u++) {
             UnitPca.Traversal t = plan.get(u);
             INDArray row = m.traverseUnit(image, u, t.mean(), t.direction(), t.values(), o.decode());
-            g.set(u, 0, Inference.image(image, 0)).rowLabel(u, String.format(Locale.ROOT, "%s %d PC1 [%.2f, %.2f]", m.unitName(), u,
+            g.set(u, 0, Inference.image(image, 0)).rowLabel(u, String.format(Locale.ROOT, "u%d [%.2f, %.2f]", u,
                     t.values()[0], t.values()[values - 1]));
             for (int j = 0; j < values; j++) g.set(u, j + 1, Inference.image(row, j));
             System.out.printf(Locale.ROOT, "%s %d done (%d/%d)%n", m.unitName(), u, u + 1, units);
