@@ -143,6 +143,16 @@ public final class DisDiffModel implements TrainedModel, Decoding, PartialCondit
         return decode(codes, ones(values.length), tile(start(image, code, o), values.length), o.ddim(), o.seed());
     }
 
+    /** Unit {@code unit} of the image's code moved along {@code direction} (its PCA direction), decoded with every unit. */
+    @Override
+    public INDArray traverseUnit(INDArray image, int unit, double[] mean, double[] direction, double[] values, Options o) {
+        if (direction.length != config.model().unitDim())
+            throw new IllegalArgumentException("traverse: a direction of " + direction.length + " entries for units of " + config.model().unitDim());
+        INDArray code = encoder.encode(image);
+        INDArray codes = Decoding.unitTraversedCodes(code, unit, mean, direction, values);
+        return decode(codes, ones(values.length), tile(start(image, code, o), values.length), o.ddim(), o.seed());
+    }
+
     /** Eq. 6: cell (c, i) is DDIM from image i's start with only unit c of its code. {@code [N, B, C, H, W]}. */
     @Override
     public INDArray partial(INDArray images, Options o) {

@@ -20,6 +20,7 @@ public final class CodesAndFactors implements Serializable {
     private final int[][] factors;
     private final List<String> factorNames;
     private transient double[][] columns;
+    private transient int[] classCounts;
 
     public CodesAndFactors(double[][] codes, int[][] factors, List<String> factorNames) {
         Objects.requireNonNull(codes, "codes");
@@ -146,7 +147,20 @@ public final class CodesAndFactors implements Serializable {
 
     /** Number of distinct classes factor {@code k} takes over all rows. */
     public int numClasses(int k) {
-        return (int) Arrays.stream(factors).mapToInt(r -> r[k]).distinct().count();
+        int[] counts = classCounts;
+        if (counts == null) { // every metric task asks; count once per data set (sort, no boxing)
+            counts = new int[numFactors()];
+            int[] col = new int[factors.length];
+            for (int j = 0; j < counts.length; j++) {
+                for (int i = 0; i < col.length; i++) col[i] = factors[i][j];
+                Arrays.sort(col);
+                int distinct = 1;
+                for (int i = 1; i < col.length; i++) if (col[i] != col[i - 1]) distinct++;
+                counts[j] = distinct;
+            }
+            classCounts = counts;
+        }
+        return counts[k];
     }
 
     /**

@@ -1,18 +1,15 @@
 package org.factorlab.metrics;
 
-import de.bwaldvogel.liblinear.Feature;
-import de.bwaldvogel.liblinear.Model;
-import de.bwaldvogel.liblinear.SolverType;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Explicitness (Ridgeway and Mozer 2018), as disentanglement_lib computes it: codes standardised with the train
- * rows' mean and std; per factor a logistic regression on all code dims (liblinear, L2, C = 1, one-vs-rest,
- * probabilities normalised across classes, as sklearn's LogisticRegression(solver="liblinear")); score =
+ * rows' mean and std; per factor a logistic regression on all code dims (L2, C = 1, one-vs-rest, probabilities
+ * normalised across classes, as sklearn's LogisticRegression(solver="liblinear"), solved to its minimum by
+ * {@link LogisticOvr}); score =
  * ROC-AUC averaged over classes (one-vs-rest, macro), then over factors. A constant code dim is standardised
  * to 0 (its std 0 is replaced by 1). One task per factor.
  */
@@ -32,9 +29,7 @@ public final class Explicitness implements Metric {
      */
     public static double rocAuc(double[] score, boolean[] positive) {
         int n = score.length;
-        Integer[] order = new Integer[n];
-        for (int i = 0; i < n; i++) order[i] = i;
-        Arrays.sort(order, (a, b) -> Double.compare(score[a], score[b]));
+        int[] order = Ranks.argsort(score);
         double rankSumPos = 0;
         long pos = 0;
         int i = 0;
@@ -87,11 +82,10 @@ public final class Explicitness implements Metric {
             warnings.add("explicitness: factor '" + name + "' takes one value in the train rows; AUC 0.5");
             return TaskResult.of(kind(), k, new double[]{0.5, 0.5}, warnings);
         }
-        Feature[][] xTrain = Liblinear.features(standardised(data, split.train(), mean, std));
-        Feature[][] xTest = Liblinear.features(standardised(data, split.test(), mean, std));
-        Model m = Liblinear.train(xTrain, dims, labels.label(), labels.numClasses(), SolverType.L2R_LR, cfg.c(), false, config.seed());
-        double train = macroAuc(m, xTrain, labels.label(), labels.numClasses(), null, name);
-        double test = macroAuc(m, xTest, yTest, labels.numClasses(), warnings, name);
+        double[][] xTrain = standardised(data, split.train(), mean, std);
+        LogisticOvr m = LogisticOvr.fit(xTrain, labels.label(), labels.numClasses(), cfg.c());
+        double train = macroAuc(m.probabilities(xTrain), labels.label(), labels.numClasses(), null, name);
+        double test = macroAuc(m.probabilities(standardised(data, split.test(), mean, std)), yTest, labels.numClasses(), warnings, name);
         return TaskResult.of(kind(), k, new double[]{train, test}, warnings);
     }
 
@@ -103,16 +97,14 @@ public final class Explicitness implements Metric {
     }
 
     /** Mean one-vs-rest AUC over the classes that have both positives and negatives among the rows. */
-    private static double macroAuc(Model m, Feature[][] x, int[] y, int numClasses, List<String> warnings, String name) {
-        double[][] p = new double[x.length][];
-        for (int i = 0; i < x.length; i++) p[i] = Liblinear.probabilities(m, x[i], numClasses);
+    private static double macroAuc(double[][] p, int[] y, int numClasses, List<String> warnings, String name) {
         double sum = 0;
         int used = 0;
         var skipped = new ArrayList<Integer>();
         for (int c = 0; c < numClasses; c++) {
-            double[] s = new double[x.length];
-            boolean[] pos = new boolean[x.length];
-            for (int i = 0; i < x.length; i++) { s[i] = p[i][c]; pos[i] = y[i] == c; }
+            double[] s = new double[p.length];
+            boolean[] pos = new boolean[p.length];
+            for (int i = 0; i < p.length; i++) { s[i] = p[i][c]; pos[i] = y[i] == c; }
             double auc = rocAuc(s, pos);
             if (Double.isNaN(auc)) { skipped.add(c); continue; }
             sum += auc;

@@ -1,8 +1,5 @@
 package org.factorlab.metrics;
 
-import de.bwaldvogel.liblinear.Feature;
-import de.bwaldvogel.liblinear.Model;
-import de.bwaldvogel.liblinear.SolverType;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,8 +8,9 @@ import java.util.Map;
 /**
  * SAP score (Kumar et al. 2018, "Variational Inference of Disentangled Latent Concepts from Unlabeled
  * Observations"), discrete-factor form of disentanglement_lib: for every (code dim d, factor k) a linear SVM
- * (sklearn LinearSVC: squared hinge, dual solver, C = 0.01, balanced class weights) trained on dim d alone;
- * S[d][k] = its test accuracy. SAP = mean over factors of the gap between the two highest accuracies.
+ * (sklearn LinearSVC: squared hinge, C = 0.01, balanced class weights) trained on dim d alone;
+ * S[d][k] = its test accuracy. The SVMs are solved exactly ({@link OneFeatureSvm}: one sort per dim, then
+ * Newton steps in O(log n)), not by liblinear's dual coordinate descent, which stops near the same minimum. SAP = mean over factors of the gap between the two highest accuracies.
  * One task per factor.
  */
 public final class Sap implements Metric {
@@ -71,23 +69,16 @@ public final class Sap implements Metric {
                 acc[d] = (double) right / yTest.length;
                 continue;
             }
-            Feature[][] xTrain = Liblinear.features(single(data.column(d, split.train())));
-            Feature[][] xTest = Liblinear.features(single(data.column(d, split.test())));
-            Model m = Liblinear.train(xTrain, 1, labels.label(), labels.numClasses(), SolverType.L2R_L2LOSS_SVC_DUAL,
-                    cfg.c(), cfg.balancedClassWeights(), config.seed());
+            OneFeatureSvm m = OneFeatureSvm.fit(data.column(d, split.train()), labels.label(), labels.numClasses(), cfg.c(),
+                    cfg.balancedClassWeights());
+            double[] xTest = data.column(d, split.test());
             int right = 0;
-            for (int i = 0; i < xTest.length; i++) if (Liblinear.predict(m, xTest[i]) == yTest[i]) right++;
+            for (int i = 0; i < xTest.length; i++) if (m.predict(xTest[i]) == yTest[i]) right++;
             acc[d] = (double) right / xTest.length;
         }
         if (labels.numClasses() < 2)
             warnings.add("sap: factor '" + data.factorNames().get(k) + "' takes one value in the train rows");
         return TaskResult.of(kind(), k, acc, warnings);
-    }
-
-    private static double[][] single(double[] x) {
-        double[][] out = new double[x.length][1];
-        for (int i = 0; i < x.length; i++) out[i][0] = x[i];
-        return out;
     }
 
     @Override

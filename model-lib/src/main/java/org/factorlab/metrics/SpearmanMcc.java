@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.commons.math3.stat.correlation.PearsonsCorrelation;
 
 /**
  * Mean correlation coefficient with Spearman correlation (Khemakhem et al. 2020, iVAE; the iVAE+DDPM paper's
@@ -24,32 +23,28 @@ public final class SpearmanMcc implements Metric {
 
     /** Average ranks (ties share their mean rank), as scipy.stats.rankdata. */
     static double[] ranks(double[] x) {
-        // rank of v = (first + last position of v in the sorted copy) / 2 + 1; primitive sort, O(n log n)
-        double[] sorted = x.clone();
-        java.util.Arrays.sort(sorted);
-        double[] r = new double[x.length];
-        for (int i = 0; i < x.length; i++) {
-            if (Double.isNaN(x[i])) throw new IllegalArgumentException("cannot rank NaN");
-            int first = lowerBound(sorted, x[i]), last = lowerBound(sorted, Math.nextUp(x[i])) - 1;
-            r[i] = (first + last) / 2.0 + 1;
-        }
-        return r;
+        return Ranks.average(x);
     }
 
-    private static int lowerBound(double[] a, double v) {
-        int lo = 0, hi = a.length;
-        while (lo < hi) {
-            int m = (lo + hi) >>> 1;
-            if (a[m] < v) lo = m + 1;
-            else hi = m;
+    /** Ranks minus their mean (n + 1) / 2, and the sum of their squares (0 for a constant vector). */
+    private record Centred(double[] v, double sumSquares) {
+        static Centred of(double[] x) {
+            double[] r = Ranks.average(x);
+            double mean = (r.length + 1) / 2.0, ss = 0;
+            for (int i = 0; i < r.length; i++) {
+                r[i] -= mean;
+                ss += r[i] * r[i];
+            }
+            return new Centred(r, ss);
         }
-        return lo;
-    }
 
-    /** |Pearson| of two rank vectors; 0 when either is constant. */
-    static double absCorrelation(double[] a, double[] b) {
-        if (isConstant(a) || isConstant(b)) return 0;
-        return Math.abs(new PearsonsCorrelation().correlation(a, b));
+        /** |Pearson correlation| of two centred rank vectors; 0 when either is constant. */
+        double absCorrelation(Centred o) {
+            if (sumSquares == 0 || o.sumSquares == 0) return 0;
+            double s = 0;
+            for (int i = 0; i < v.length; i++) s += v[i] * o.v[i];
+            return Math.min(1.0, Math.abs(s) / Math.sqrt(sumSquares * o.sumSquares));
+        }
     }
 
     /** Mean of the matched entries of a correlation matrix {@code c[d][k]} (maximum-weight matching). */
@@ -76,12 +71,12 @@ public final class SpearmanMcc implements Metric {
         var warnings = new ArrayList<String>();
         int[] factors = data.informativeFactors(warnings);
         int[] rows = rows(data, config, warnings).get(0);
-        double[][] zr = new double[data.codeDim()][];
+        Centred[] zr = new Centred[data.codeDim()];
         var constant = new ArrayList<Integer>();
         for (int d = 0; d < zr.length; d++) {
             double[] x = data.column(d, rows);
             if (isConstant(x)) constant.add(d);
-            zr[d] = ranks(x);
+            zr[d] = Centred.of(x);
         }
         if (!constant.isEmpty()) warnings.add("code dims " + constant + " are constant: Spearman correlation taken as 0");
         double[][] c = new double[zr.length][factors.length];
@@ -89,8 +84,8 @@ public final class SpearmanMcc implements Metric {
             int[] raw = data.rawFactor(factors[k], rows);
             double[] y = new double[raw.length];
             for (int i = 0; i < y.length; i++) y[i] = raw[i];
-            double[] yr = ranks(y);
-            for (int d = 0; d < zr.length; d++) c[d][k] = absCorrelation(zr[d], yr);
+            Centred yr = Centred.of(y);
+            for (int d = 0; d < zr.length; d++) c[d][k] = zr[d].absCorrelation(yr);
         }
         double[] payload = new double[zr.length * factors.length];
         for (int d = 0; d < zr.length; d++) System.arraycopy(c[d], 0, payload, d * factors.length, factors.length);

@@ -53,6 +53,38 @@ public interface Decoding {
     INDArray traverse(INDArray image, int dim, double[] values, Options o);
 
     /**
+     * For models whose units are vectors (DisDiff): one image's code with unit {@code unit} moved along
+     * {@code direction} so that its projection {@code (z_unit - mean) . direction} takes each of {@code values}
+     * (the part of the unit off the direction is kept; see {@link #unitTraversedCodes}), decoded. Returns
+     * {@code [values, C, H, W]}.
+     */
+    default INDArray traverseUnit(INDArray image, int unit, double[] mean, double[] direction, double[] values, Options o) {
+        throw new UnsupportedOperationException("this model's units are single code entries: traverse them with traverse()");
+    }
+
+    /**
+     * {@code [values, D]}: the code {@code [1, D]} with unit {@code unit} (entries {@code unit * k .. unit * k + k - 1},
+     * k = direction length, a unit vector) replaced by {@code z + (v - (z - mean) . direction) direction} for each v.
+     */
+    static INDArray unitTraversedCodes(INDArray code, int unit, double[] mean, double[] direction, double[] values) {
+        int d = (int) code.size(1), k = direction.length, off = unit * k;
+        if (code.rank() != 2 || code.size(0) != 1)
+            throw new IllegalArgumentException("traverse: one code [1, D] expected, got " + java.util.Arrays.toString(code.shape()));
+        if (unit < 0 || off + k > d) throw new IllegalArgumentException("traverse: unit " + unit + " of " + k + " entries outside a code of " + d);
+        if (mean.length != k) throw new IllegalArgumentException("traverse: mean of " + mean.length + " entries for a direction of " + k);
+        double projection = 0;
+        for (int j = 0; j < k; j++) projection += (code.getDouble(0, off + j) - mean[j]) * direction[j];
+        INDArray out = org.nd4j.linalg.factory.Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, values.length, d);
+        for (int v = 0; v < values.length; v++)
+            for (int e = 0; e < d; e++) {
+                double z = code.getDouble(0, e);
+                if (e >= off && e < off + k) z += (values[v] - projection) * direction[e - off];
+                out.putScalar(v, e, z);
+            }
+        return out;
+    }
+
+    /**
      * Unit swaps for decoders of plain codes: codes {@code [P, D]} split into units of {@code unitSize} entries;
      * cell (c, i) decodes target i's code with unit c from source i. Returns {@code [D / unitSize, P, C, H, W]}.
      */

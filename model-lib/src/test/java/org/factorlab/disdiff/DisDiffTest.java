@@ -104,6 +104,51 @@ class DisDiffTest {
     }
 
     @Test
+    void unitTraversalMovesOneUnitAlongItsPrincipalDirection() throws Exception {
+        String eff = effective(TinyDisDiff.yaml(parent));
+        DisDiffConfig cfg = DisDiffConfig.parse(eff, "t");
+        try (DisDiffSession s = open(eff, 1)) {
+            s.step(TinyDisDiff.batch(0));
+            s.step(TinyDisDiff.batch(1)); // G no longer 0: the code matters to the decoder
+            DisDiffModel m = new DisDiffModel(cfg, s.state().parameters(), DisDiffFamily.parentUnet(cfg, parents(eff), "t"));
+            INDArray x = Nd4j.concat(0, TinyDisDiff.batch(2).images(), TinyDisDiff.batch(3).images());
+            INDArray codes = m.encoder().encode(x);
+            double[] probs = {0.05, 0.5, 0.95};
+            var plan = org.factorlab.metrics.UnitPca.traversals(codes.castTo(DataType.DOUBLE).toDoubleMatrix(), 4, probs);
+            assertEquals(3, plan.size(), "one traversal per unit");
+            var t = plan.get(1);
+            INDArray image = x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 1)).dup();
+            INDArray code = m.encoder().encode(image);
+            INDArray moved = org.factorlab.model.Decoding.unitTraversedCodes(code, 1, t.mean(), t.direction(), t.values());
+            double norm = 0;
+            for (double v : t.direction()) norm += v * v;
+            assertEquals(1, norm, 1e-9, "a unit-norm direction");
+            double p0 = 0;
+            for (int j = 0; j < 4; j++) p0 += (code.getDouble(0, 4 + j) - t.mean()[j]) * t.direction()[j];
+            for (int v = 0; v < probs.length; v++) {
+                double p = 0;
+                for (int j = 0; j < 4; j++) p += (moved.getDouble(v, 4 + j) - t.mean()[j]) * t.direction()[j];
+                assertEquals(t.values()[v], p, 1e-5, "unit 1's projection takes the quantile");
+                for (int j = 0; j < 4; j++) { // off the direction the unit is kept
+                    double before = code.getDouble(0, 4 + j) - p0 * t.direction()[j];
+                    double after = moved.getDouble(v, 4 + j) - p * t.direction()[j];
+                    assertEquals(before, after, 1e-5);
+                }
+                for (int e : new int[]{0, 1, 2, 3, 8, 9, 10, 11}) assertEquals(code.getDouble(0, e), moved.getDouble(v, e), 0.0, "other units kept");
+            }
+            assertTrue(t.values()[0] < t.values()[1] && t.values()[1] < t.values()[2], java.util.Arrays.toString(t.values()));
+            var o = new org.factorlab.model.Decoding.Options(org.factorlab.diffusion.DdimConfig.of(4, 0), org.factorlab.model.Decoding.Start.NOISE, 5);
+            INDArray row = m.traverseUnit(image, 1, t.mean(), t.direction(), t.values(), o);
+            assertEquals(List.of(3L, 3L, 8L, 8L), java.util.Arrays.stream(row.shape()).boxed().toList());
+            INDArray xT = new org.factorlab.diffusion.SeededNoise(5).gaussian(DataType.FLOAT, 1, 3, 8, 8);
+            INDArray want = m.decode(moved, Nd4j.ones(DataType.FLOAT, 3, 3), Nd4j.concat(0, xT, xT, xT), o.ddim(), 5);
+            assertEquals(want, row, "the moved codes, decoded with every unit from the image's start");
+            assertFalse(row.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0)).equals(row.get(org.nd4j.linalg.indexing.NDArrayIndex.point(2))),
+                    "moving the unit changes the picture");
+        }
+    }
+
+    @Test
     void disentanglingLossOnAHandComputedCase() {
         SameDiff sd = SameDiff.create();
         // one sample, N = 2 units of d = 2, sampled unit c = 1

@@ -43,6 +43,26 @@ class UnitPcaTest {
     }
 
     @Test
+    void traversalsSpanTheQuantilesOfTheReducedCodes() {
+        Random r = new Random(9);
+        double[][] codes = new double[301][6];
+        for (double[] row : codes) for (int j = 0; j < 6; j++) row[j] = r.nextGaussian() * (j + 1) + (j % 3 == 0 ? row[0] : 0);
+        double[][] reduced = UnitPca.reduce(codes, 3);
+        double[] probs = {0.05, 0.5, 0.95};
+        var plan = UnitPca.traversals(codes, 3, probs);
+        assertEquals(2, plan.size());
+        for (int u = 0; u < 2; u++) {
+            double[] col = new double[codes.length];
+            for (int i = 0; i < codes.length; i++) col[i] = reduced[i][u];
+            java.util.Arrays.sort(col);
+            // 301 rows: the quantiles fall on rows 15, 150 and 285 exactly
+            assertArrayEquals(new double[]{col[15], col[150], col[285]}, plan.get(u).values(), 1e-12);
+            var fit = UnitPca.fit(codes, 3);
+            for (int i = 0; i < codes.length; i++) assertEquals(reduced[i][u], fit.project(codes[i], u), 0.0);
+        }
+    }
+
+    @Test
     void unitSizeOneIsIdentityAndBadSizesFail() {
         double[][] c = {{1, 2, 3}, {4, 5, 6}};
         assertArrayEquals(c, UnitPca.reduce(c, 1));

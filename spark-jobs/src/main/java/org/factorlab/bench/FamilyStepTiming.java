@@ -15,7 +15,12 @@ import org.factorlab.data.Batch;
 import org.factorlab.data.DatasetSpec;
 import org.factorlab.data.Factor;
 import org.factorlab.data.ImageShape;
+import org.factorlab.ddpm.DdpmFamily;
+import org.factorlab.disdiff.DisDiffFamily;
 import org.factorlab.model.Families;
+import org.factorlab.model.Parents;
+import org.factorlab.provenance.Provenance;
+import org.factorlab.train.Checkpoint;
 import org.factorlab.model.ModelFamily;
 import org.factorlab.train.GraphSession;
 import org.factorlab.train.TrainSettings;
@@ -24,8 +29,10 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * One training step of a family's own config, timed in ND4J and (for the VAE families and ivae-ddpm) in the PyTorch
- * twin {@code bench/vae_train_step.py} or {@code bench/ivae_ddpm_train_step.py}, in the same run, with the ratio and, for ND4J, the time inside op kernels against
+ * One training step of a family's own config, timed in ND4J and in a PyTorch twin ({@code bench/vae_train_step.py} for
+ * the VAE families, {@code bench/ivae_ddpm_train_step.py} for ivae-ddpm, {@code bench/disdiff_train_step.py} for DisDiff,
+ * whose parent is a fresh ddpm unless the config names one), in the same run, with the ratio and, for ND4J, the time
+ * inside op kernels against
  * everything else (op dispatch, buffer management, the optimizer, Java-side work).
  */
 final class FamilyStepTiming {
@@ -46,8 +53,13 @@ final class FamilyStepTiming {
     /** The twin's process CPU time per step, where it reports one. */
     private Double torchCpuMs;
 
+    private final List<String> overrides;
+    private final Path disdiffTwin;
+
     FamilyStepTiming(String model, String configText, int batch, int steps, int warmup, String python, Path twin,
-                     boolean skipPytorch, int threads) {
+                     boolean skipPytorch, int threads, List<String> overrides, Path disdiffTwin) {
+        this.overrides = List.copyOf(overrides);
+        this.disdiffTwin = disdiffTwin;
         this.model = model;
         this.configText = configText;
         this.batch = batch;
@@ -61,7 +73,14 @@ final class FamilyStepTiming {
 
     int run() throws Exception {
         ModelFamily f = Families.get(model);
-        String eff = f.effectiveConfig(configText, List.of("train.batchSize=" + batch), model + " config");
+        List<String> sets = new ArrayList<>(overrides);
+        sets.add("train.batchSize=" + batch);
+        String eff = f.effectiveConfig(configText, sets, model + " config");
+        if (model.equals(DisDiffFamily.NAME)
+                && org.factorlab.config.ConfigTree.readMapping(eff, "config").path("pretrained").path("checkpoint").asText().isBlank()) {
+            sets.add("pretrained.checkpoint=" + freshParent(eff));
+            eff = f.effectiveConfig(configText, sets, model + " config");
+        }
         // a synthetic labelled grid, for families whose config depends on the data (iVAE's u)
         DatasetSpec spec = new DatasetSpec("bench", List.of(Factor.ofClasses("a", 10), Factor.ofClasses("b", 10),
                 Factor.ofClasses("c", 10), Factor.ofClasses("d", 8), Factor.ofClasses("e", 4), Factor.ofClasses("g", 15)),
@@ -70,13 +89,19 @@ final class FamilyStepTiming {
         var modelSection = org.factorlab.config.ConfigTree.readMapping(eff, "config").path("model");
         int size = modelSection.path("imageSize").asInt(32), channels = modelSection.path("imageChannels").asInt(3);
         TrainSettings t = f.trainSettings(eff);
-        Double torchMs = skipPytorch || !TWINS.contains(model) ? null : torch(modelSection.path("latents").asInt(10), size, channels, eff);
+        Double torchMs = skipPytorch ? null
+                : model.equals(DisDiffFamily.NAME) ? disdiffTorch(eff)
+                : !TWINS.contains(model) ? null : torch(modelSection.path("latents").asInt(10), size, channels, eff);
         Batch b = batch(size, channels, spec);
         double[] ms = new double[steps];
         double kernelMs = Double.NaN;
         double cpuMs = Double.NaN;
         int ops = -1;
-        try (TrainingSession s = f.open(eff, t.seed())) {
+        Parents parents = Parents.load(f.parents(eff), org.factorlab.spark.ParentBytes.reader(new org.apache.hadoop.conf.Configuration()));
+        try (TrainingSession s = f.open(eff, t.seed(), parents)) {
+            long count = 0;
+            for (var a : s.parameters().values()) count += a.length();
+            System.out.printf(Locale.ROOT, "ND4J: %,d parameters in the session's state (trainable, with any running statistics)%n", count);
             for (int i = 0; i < warmup; i++) s.step(b);
             long cpu0 = processCpuNanos();
             for (int i = 0; i < steps; i++) {
@@ -96,6 +121,10 @@ final class FamilyStepTiming {
                 kernelMs = kernelNanos / 1e6 / steps;
                 System.out.printf(Locale.ROOT, "profiled pass: %.1f ms/step, of which %.1f ms inside %d op kernels per step%n", profiledMs,
                         kernelMs, ops);
+                System.out.println("  op type                      calls/step   ms/step");
+                g.profile().entrySet().stream().sorted((x, y) -> Long.compare(y.getValue()[1], x.getValue()[1])).limit(8)
+                        .forEach(en -> System.out.printf(Locale.ROOT, "  %-28s %10d %9.1f%n", en.getKey(), en.getValue()[0] / steps,
+                                en.getValue()[1] / 1e6 / steps));
             }
         }
         Arrays.sort(ms);
@@ -116,6 +145,72 @@ final class FamilyStepTiming {
     private static long processCpuNanos() {
         var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : -1;
+    }
+
+    /**
+     * A ddpm parent at initialisation with the U-Net and diffusion settings of a disdiff config, written to a temporary
+     * checkpoint: the step time does not depend on the parent's weights.
+     */
+    private static String freshParent(String disdiffEff) throws java.io.IOException {
+        var tree = org.factorlab.config.ConfigTree.readMapping(disdiffEff, "config");
+        var m = tree.path("model");
+        String yaml = "model: {imageSize: " + m.path("imageSize").asInt() + ", imageChannels: " + m.path("imageChannels").asInt()
+                + ", unet: " + m.path("unet") + "}\ndiffusion: {schedule: " + tree.path("diffusion").path("schedule")
+                + ", parameterization: " + tree.path("diffusion").path("parameterization").asText() + "}\n";
+        String eff = Families.get(DdpmFamily.NAME).effectiveConfig(yaml, List.of(), "bench parent");
+        Checkpoint c;
+        try (TrainingSession s = Families.open(DdpmFamily.NAME, eff, 0)) {
+            c = new Checkpoint(DdpmFamily.NAME, s.state(), Map.of(), Provenance.of(DdpmFamily.NAME, eff, 0, "bench"));
+        }
+        Path p = Files.createTempFile("factorlab-bench-parent", ".zip");
+        p.toFile().deleteOnExit();
+        Files.write(p, c.toBytes());
+        System.out.println("disdiff parent: a ddpm at initialisation with the config's U-Net, " + p);
+        return p.toString();
+    }
+
+    /** The PyTorch twin of DisDiff's step (bench/disdiff_train_step.py) with this config's sizes. */
+    private Double disdiffTorch(String eff) throws Exception {
+        if (!Files.exists(disdiffTwin)) {
+            System.out.println("PyTorch side skipped: " + disdiffTwin + " not found (run from the repository root)");
+            return null;
+        }
+        var tree = org.factorlab.config.ConfigTree.readMapping(eff, "config");
+        var m = tree.path("model");
+        var u = m.path("unet");
+        var e = m.path("encoder");
+        if (!e.path("norm").asText("batch").equals("batch") || u.path("transformerDepth").asInt(1) != 1 || u.path("dimHead").asInt(0) != 0
+                || !u.path("resblockUpdown").asBoolean(true) || tree.path("disentangle").path("detachCondition").asBoolean(false))
+            throw new IllegalArgumentException("bench/disdiff_train_step.py twins batch-norm encoders, transformer depth 1, dimHead 0, "
+                    + "resblockUpdown and detachCondition false only");
+        List<String> cmd = new ArrayList<>(List.of(python, disdiffTwin.toString(), "--image-size", m.path("imageSize").asText(),
+                "--channels", m.path("imageChannels").asText(), "--batch", String.valueOf(batch),
+                "--model-channels", u.path("modelChannels").asText(), "--channel-mult", join(u.path("channelMult")),
+                "--num-res-blocks", u.path("numResBlocks").asText(), "--attention-ds", join(u.path("attentionResolutions")),
+                "--heads", u.path("numHeads").asText(), "--groups", u.path("groups").asText(),
+                "--enc-channels", e.path("channels").asText(), "--enc-downsamples", e.path("downsamples").asText(),
+                "--enc-res-blocks", e.path("resBlocks").asText(), "--units", m.path("latentUnit").asText(), "--unit-dim", m.path("unitDim").asText(),
+                "--dis-weight", tree.path("disentangle").path("weight").asText(), "--loss", tree.path("diffusion").path("loss").asText(),
+                "--lr", tree.path("optimizer").path("lr").asText(), "--ema", tree.path("train").path("emaDecay").asText(),
+                "--steps", String.valueOf(steps), "--warmup", String.valueOf(Math.max(1, warmup)), "--threads", String.valueOf(threads)));
+        System.out.println("PyTorch: " + String.join(" ", cmd));
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Double ms = null;
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = r.readLine()) != null; ) {
+                System.out.println("  " + line);
+                if (line.startsWith("torch ms/step:")) ms = Double.parseDouble(line.substring("torch ms/step:".length()).trim());
+            }
+        }
+        int rc = p.waitFor();
+        if (rc != 0 || ms == null) throw new IllegalStateException("PyTorch benchmark failed (exit " + rc + ")");
+        return ms;
+    }
+
+    private static String join(com.fasterxml.jackson.databind.JsonNode list) {
+        List<String> out = new ArrayList<>();
+        for (var n : list) out.add(n.asText());
+        return String.join(",", out);
     }
 
     private Batch batch(int size, int channels, DatasetSpec spec) {

@@ -89,6 +89,12 @@ public final class TrainStepBenchmark implements BenchmarkCommand, Callable<Inte
     @Option(names = "--vae-script", defaultValue = "bench/vae_train_step.py", description = "PyTorch twin of the VAE families (default ${DEFAULT-VALUE}).")
     Path vaeScript;
 
+    @Option(names = "--disdiff-script", defaultValue = "bench/disdiff_train_step.py", description = "PyTorch twin of DisDiff (default ${DEFAULT-VALUE}).")
+    Path disdiffScript;
+
+    @Option(names = "--set", description = "With --model: a config override key.path=value (repeatable), e.g. --set model.latentUnit=4.")
+    List<String> sets = new ArrayList<>();
+
     /** How the ND4J side runs the same gradient graph. */
     enum Executor { compiled, samediff }
 
@@ -101,7 +107,8 @@ public final class TrainStepBenchmark implements BenchmarkCommand, Callable<Inte
         if (model != null) {
             Path cfg = config != null ? config : Path.of("conf", model + "-pixel32.yaml");
             String text = config != null || Files.exists(cfg) ? Files.readString(cfg) : "";
-            return new FamilyStepTiming(model, text, batch, Math.max(steps, 1), warmup, python, vaeScript, skipPytorch, threads).run();
+            return new FamilyStepTiming(model, text, batch, Math.max(steps, 1), warmup, python, vaeScript, skipPytorch, threads, sets,
+                    disdiffScript).run();
         }
         int mc = Math.max(8, (int) Math.round(64 * sizeScale));
         List<Integer> mult = List.of(1, 2, 4, 4);
