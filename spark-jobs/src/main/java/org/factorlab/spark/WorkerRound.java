@@ -32,6 +32,7 @@ final class WorkerRound implements Function2<Integer, Iterator<Integer>, Iterato
     private final Broadcast<RoundInput> input;
     private final String runDir;
     private final String failTaskOnce;
+    private final String killExecutorOnce;
     private final Broadcast<ParentBytes> parents;
     private final String parentsFingerprint;
 
@@ -41,6 +42,7 @@ final class WorkerRound implements Function2<Integer, Iterator<Integer>, Iterato
         this.parentsFingerprint = parentsFingerprint;
         this.runDir = p.runDir();
         this.failTaskOnce = failTaskOnce;
+        this.killExecutorOnce = FaultInjection.killExecutorOnce(p.sparkConf(), new org.apache.spark.SparkConf(false));
         this.model = p.model();
         this.configText = p.configText();
         this.seed = p.seed();
@@ -88,7 +90,10 @@ final class WorkerRound implements Function2<Integer, Iterator<Integer>, Iterato
         long gradCount = 0;
         try (BatchSource source = data.open(worker, workers, batchSize, dataSeed(seed, in.round(), worker))) {
             for (int i = 0; i < averagingFrequency; i++) {
-                if (i == averagingFrequency / 2) FaultInjection.maybeFailTask(failTaskOnce, runDir, in.round(), worker);
+                if (i == averagingFrequency / 2) {
+                    FaultInjection.maybeFailTask(failTaskOnce, runDir, in.round(), worker);
+                    FaultInjection.maybeKillExecutor(killExecutorOnce, runDir, in.round(), worker);
+                }
                 long t0 = System.nanoTime();
                 Batch batch = source.next();
                 long t1 = System.nanoTime();
