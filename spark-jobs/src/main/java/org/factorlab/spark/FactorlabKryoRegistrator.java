@@ -128,6 +128,11 @@ public final class FactorlabKryoRegistrator implements KryoRegistrator {
             out.writeDouble(s.gradNormSum);
             out.writeLong(s.gradNormCount);
             out.writeInt(s.sessionsCreated);
+            out.writeLong(s.fetchNanos);
+            out.writeLong(s.sessionNanos);
+            out.writeLong(s.loadNanos);
+            out.writeLong(s.collectNanos);
+            out.writeLong(s.maxTaskNanos);
             out.writeInt(s.workerLoss.size());
             for (var e : s.workerLoss.entrySet()) {
                 out.writeInt(e.getKey());
@@ -154,6 +159,11 @@ public final class FactorlabKryoRegistrator implements KryoRegistrator {
             s.gradNormSum = in.readDouble();
             s.gradNormCount = in.readLong();
             s.sessionsCreated = in.readInt();
+            s.fetchNanos = in.readLong();
+            s.sessionNanos = in.readLong();
+            s.loadNanos = in.readLong();
+            s.collectNanos = in.readLong();
+            s.maxTaskNanos = in.readLong();
             int n = in.readInt();
             for (int i = 0; i < n; i++) s.workerLoss.put(in.readInt(), in.readDouble());
             return s;

@@ -30,6 +30,13 @@ final class RoundSum implements java.io.Serializable {
     double gradNormSum;
     long gradNormCount;
     int sessionsCreated;
+    /** Summed over workers: broadcast fetch and deserialisation, session borrow/build, state load, state collection. */
+    long fetchNanos;
+    long sessionNanos;
+    long loadNanos;
+    long collectNanos;
+    /** The slowest task, from entering the task function to returning its result. */
+    long maxTaskNanos;
     /** Mean loss per worker, to name the worker whose loss went non-finite. */
     final TreeMap<Integer, Double> workerLoss = new TreeMap<>();
 
@@ -77,6 +84,11 @@ final class RoundSum implements java.io.Serializable {
         a.gradNormSum += b.gradNormSum;
         a.gradNormCount += b.gradNormCount;
         a.sessionsCreated += b.sessionsCreated;
+        a.fetchNanos += b.fetchNanos;
+        a.sessionNanos += b.sessionNanos;
+        a.loadNanos += b.loadNanos;
+        a.collectNanos += b.collectNanos;
+        a.maxTaskNanos = Math.max(a.maxTaskNanos, b.maxTaskNanos);
         a.workerLoss.putAll(b.workerLoss);
         return a;
     }

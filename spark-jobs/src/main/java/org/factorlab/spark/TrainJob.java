@@ -212,6 +212,7 @@ public final class TrainJob {
         Map<String, INDArray> ema = start.ema();
         List<RoundStats> history = start.history();
         String lastCheckpoint = start.lastCheckpoint();
+        List<AveragingBreakdown> breakdowns = new ArrayList<>();
         JavaRDD<Integer> slots = sc.parallelize(IntStream.range(0, workers).boxed().toList(), workers);
         double meanRoundSeconds = Double.NaN;
         String failTaskOnce = FaultInjection.failTaskOnce(p.sparkConf(), sc.getConf());
@@ -227,6 +228,7 @@ public final class TrainJob {
             sc.setCallSite(desc);
             long t0 = System.nanoTime();
             Broadcast<RoundInput> input = sc.broadcast(new RoundInput(r, state));
+            long broadcastNanos = System.nanoTime() - t0;
             RoundSum sum;
             try {
                 sum = slots.mapPartitionsWithIndex(new WorkerRound(p, data, workers, input, failTaskOnce, parents, parentsFingerprint), true)
@@ -236,8 +238,10 @@ public final class TrainJob {
             } finally {
                 input.destroy();
             }
+            long d0 = System.nanoTime();
             TrainingState next = sum.average();
             long roundNanos = System.nanoTime() - t0;
+            breakdowns.add(AveragingBreakdown.of(r + 1, sum, roundNanos, broadcastNanos, System.nanoTime() - d0));
             double paramNorm = norm(next.parameters(), null);
             double updateNorm = norm(next.parameters(), state.parameters());
             double loss = sum.meanLoss();
@@ -284,6 +288,10 @@ public final class TrainJob {
             if (outOfTime) break;
         }
         sc.setJobDescription(null);
+        if (breakdowns.size() > 1) // the first round builds the sessions: leave it out
+            LOG.info("averaging per round (mean of rounds {}-{}): {}", breakdowns.get(1).round(),
+                    breakdowns.get(breakdowns.size() - 1).round(),
+                    AveragingBreakdown.mean(breakdowns.subList(1, breakdowns.size())).describe());
         if (lastCheckpoint == null) // rounds were already complete when resuming
             lastCheckpoint = dir.checkpointPath(start.round()).toString();
         var result = new LinkedHashMap<String, Object>();
@@ -295,7 +303,7 @@ public final class TrainJob {
         result.put("finalLoss", history.isEmpty() ? null : history.get(history.size() - 1).loss());
         result.put("resumedFromRound", start.round());
         dir.writeText(RunDirectory.RESULT, toJson(result));
-        return new TrainResult(dir.root().toString(), lastCheckpoint, lastRound, state, ema, history, start.round());
+        return new TrainResult(dir.root().toString(), lastCheckpoint, lastRound, state, ema, history, start.round(), breakdowns);
     }
 
     /** The round's named loss terms other than the total. */
