@@ -31,6 +31,7 @@ if [[ ! -f "$work/data/_manifest.json" ]]; then
     --factor object_hue=0,3,6 --factor scale=0,7 --factor shape=0,1,2,3 --factor orientation=7 --output "$data" \
     >"$work/render.log" 2>&1 || { echo "rendering failed, see $work/render.log"; exit 1; }
 fi
+rm -rf "$work/ref" "$work/killed" "$work/cluster"
 cluster_start "$work/cluster" 2 4g || exit 1
 trap cluster_stop EXIT
 

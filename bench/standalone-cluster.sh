@@ -40,9 +40,9 @@ EOF
   SPARK_LOG_OPT="-Dlog4j2.configurationFile=$SPARK_HOME/conf/log4j2.properties"
 }
 
-_spark_java() { # java with the Spark distribution's classpath and the JDK 17 flags
+_spark_java() { # exec java with the Spark distribution's classpath and the JDK 17 flags (call it in a subshell or with &)
   # shellcheck disable=SC2086
-  java $FACTORLAB_JVM_OPTS "$SPARK_LOG_OPT" -cp "$SPARK_HOME/conf:$SPARK_HOME/jars/*" "$@"
+  exec java $FACTORLAB_JVM_OPTS "$SPARK_LOG_OPT" -cp "$SPARK_HOME/conf:$SPARK_HOME/jars/*" "$@"
 }
 
 cluster_start() {
@@ -51,12 +51,12 @@ cluster_start() {
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   _spark_java -Xmx256m org.apache.spark.deploy.master.Master --host 127.0.0.1 --port "$port" --webui-port 0 \
     >"$dir/master.log" 2>&1 &
-  MASTER_PID=$!
+  MASTER_PID=$! # the java process itself: the function execs it
   export MASTER_URL="spark://127.0.0.1:$port"
   for _ in $(seq 1 300); do grep -q "I have been elected leader" "$dir/master.log" 2>/dev/null && break; sleep 0.2; done
   _spark_java -Xmx256m org.apache.spark.deploy.worker.Worker --host 127.0.0.1 --cores "$cores" --memory "$mem" \
     --webui-port 0 --work-dir "$dir/work" "$MASTER_URL" >"$dir/worker.log" 2>&1 &
-  WORKER_PID=$!
+  WORKER_PID=$! # executors are its children
   for _ in $(seq 1 600); do grep -q "Successfully registered with master" "$dir/worker.log" 2>/dev/null && break; sleep 0.2; done
   if ! grep -q "Successfully registered with master" "$dir/worker.log"; then
     echo "the worker did not register; see $dir/worker.log" >&2; return 1
@@ -65,7 +65,7 @@ cluster_start() {
 }
 
 submit() {
-  _spark_java -Xmx2g org.apache.spark.deploy.SparkSubmit "$@"
+  ( _spark_java -Xmx2g org.apache.spark.deploy.SparkSubmit "$@" )
 }
 
 executor_pids() {
