@@ -96,13 +96,16 @@ public final class FactorlabKryoRegistrator implements KryoRegistrator {
         @Override
         public void write(Kryo kryo, Output out, RoundInput r) {
             out.writeInt(r.round());
-            kryo.writeObject(out, r.state());
+            out.writeLong(r.step());
+            r.parameters().write(out);
+            r.updater().write(out);
         }
 
         @Override
         public RoundInput read(Kryo kryo, Input in, Class<RoundInput> type) {
             int round = in.readInt();
-            return new RoundInput(round, kryo.readObject(in, TrainingState.class));
+            long step = in.readLong();
+            return new RoundInput(round, step, FlatArrays.read(in), FlatArrays.read(in));
         }
     }
 
@@ -112,8 +115,8 @@ public final class FactorlabKryoRegistrator implements KryoRegistrator {
             out.writeInt(s.workers);
             if (s.workers == 0) return;
             out.writeLong(s.step);
-            writeArrays(kryo, out, s.params);
-            writeArrays(kryo, out, s.updater);
+            s.params.write(out);
+            s.updater.write(out);
             out.writeDouble(s.lossSum);
             out.writeInt(s.termSums.size());
             for (var e : s.termSums.entrySet()) {
@@ -146,8 +149,8 @@ public final class FactorlabKryoRegistrator implements KryoRegistrator {
             s.workers = in.readInt();
             if (s.workers == 0) return s;
             s.step = in.readLong();
-            s.params = readArrays(kryo, in);
-            s.updater = readArrays(kryo, in);
+            s.params = FlatArrays.read(in);
+            s.updater = FlatArrays.read(in);
             s.lossSum = in.readDouble();
             int terms = in.readInt();
             for (int i = 0; i < terms; i++) s.termSums.put(in.readString(), in.readDouble());

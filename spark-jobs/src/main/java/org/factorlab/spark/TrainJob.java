@@ -89,7 +89,12 @@ public final class TrainJob {
                 .set("spark.kryo.registrationRequired", "true")
                 // Model states can be hundreds of MB: let Kryo buffers grow and results reach the driver.
                 .setIfMissing("spark.kryoserializer.buffer.max", "2047m")
-                .setIfMissing("spark.driver.maxResultSize", "0");
+                .setIfMissing("spark.driver.maxResultSize", "0")
+                // Float weights do not compress: LZ4 on every broadcast round input only costs time on both sides.
+                .setIfMissing("spark.broadcast.compress", "false")
+                // A worker's state up to 128 MB comes back inside the task's status message, not through a block
+                // fetch (Spark caps this at spark.rpc.message.maxSize, 128 MB by default); larger ones still do.
+                .setIfMissing("spark.task.maxDirectResultSize", "128m");
     }
 
     /**
