@@ -133,6 +133,33 @@ final class FlatArrays {
         }
     }
 
+    /**
+     * Divides every element by {@code n} in place (float32 or float64 division, as INDArray.divi does). One loop over
+     * the buffer instead of one native op per array: on a busy machine each native op can wait milliseconds for its
+     * OpenMP threads, and a model state has hundreds of arrays.
+     */
+    void divideInPlace(int n, String kind) {
+        for (int i = 0; i < names.length; i++) {
+            int from = offsets[i], to = offsets[i + 1];
+            if (to == from) continue;
+            ByteBuffer a = ByteBuffer.wrap(data, from, to - from).slice().order(ORDER);
+            switch (types[i]) {
+                case FLOAT -> {
+                    FloatBuffer fa = a.asFloatBuffer();
+                    float d = n;
+                    for (int k = 0, len = fa.limit(); k < len; k++) fa.put(k, fa.get(k) / d);
+                }
+                case DOUBLE -> {
+                    DoubleBuffer da = a.asDoubleBuffer();
+                    double d = n;
+                    for (int k = 0, len = da.limit(); k < len; k++) da.put(k, da.get(k) / d);
+                }
+                default -> throw new IllegalStateException(kind + " '" + names[i] + "' has type " + types[i]
+                        + "; only FLOAT and DOUBLE states can be averaged");
+            }
+        }
+    }
+
     void write(Output out) {
         out.writeInt(names.length, true);
         for (int i = 0; i < names.length; i++) {

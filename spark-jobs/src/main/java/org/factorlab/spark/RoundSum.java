@@ -4,7 +4,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import org.factorlab.train.TrainingState;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The running sum that treeAggregate builds from the workers' results of one round: summed parameters and updater
@@ -97,12 +96,12 @@ final class RoundSum implements java.io.Serializable {
     /** The averaged state: parameters and updater state divided by the number of workers. */
     TrainingState average() {
         if (workers == 0) throw new IllegalStateException("no worker returned a result");
-        var p = new LinkedHashMap<String, INDArray>();
-        var u = new LinkedHashMap<String, INDArray>();
         // Division by 1 is exact, so one worker's state passes through bit for bit.
-        params.unpack().forEach((k, v) -> p.put(k, workers == 1 ? v : v.divi(workers)));
-        updater.unpack().forEach((k, v) -> u.put(k, workers == 1 ? v : v.divi(workers)));
-        return new TrainingState(step, p, u);
+        if (workers > 1) {
+            params.divideInPlace(workers, "parameter");
+            updater.divideInPlace(workers, "updater state");
+        }
+        return new TrainingState(step, params.unpack(), updater.unpack());
     }
 
     double meanLoss() {

@@ -22,7 +22,17 @@ public final class YarnMiniClusterMain {
     private YarnMiniClusterMain() {
     }
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        try {
+            run(args);
+        } catch (Throwable t) { // the clusters' non-daemon threads would keep a failed start alive
+            t.printStackTrace();
+            System.exit(1);
+        }
+        System.exit(0);
+    }
+
+    private static void run(String[] args) throws Exception {
         Path dir = Path.of(args[0]).toAbsolutePath();
         Configuration conf = new Configuration();
         conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, dir.resolve("dfs").toString());
