@@ -17,7 +17,7 @@ export SPARK_SCALA_VERSION=2.12 SPARK_LOCAL_IP=127.0.0.1
 spark_home_init() {
   export SPARK_HOME="$1"
   mkdir -p "$SPARK_HOME/conf"
-  if [[ ! -f "$SPARK_HOME/jars/spark-core_2.12-3.5.5.jar" ]]; then
+  if [[ ! -f "$SPARK_HOME/jars/spark-core_2.12-3.5.5.jar" || ! -f "$SPARK_HOME/jars/hadoop-yarn-server-web-proxy-3.3.6.jar" ]]; then
     echo "spark home: fetching the Spark 3.5.5 jars into $SPARK_HOME/jars (Maven)" >&2
     mvn -q -f "$here_sc/spark-dist/pom.xml" dependency:copy-dependencies -DoutputDirectory="$SPARK_HOME/jars" >&2 || return 1
   fi

@@ -11,7 +11,8 @@ import org.apache.hadoop.yarn.server.MiniYARNCluster;
 
 /**
  * A YARN cluster on this machine for bench/yarn-minicluster.sh (not a test): a MiniDFSCluster (one datanode) and a
- * MiniYARNCluster (one resource manager, one node manager with 8 GB and 8 vcores, no memory checks) from
+ * MiniYARNCluster (one resource manager with the FIFO scheduler, one node manager with 8 GB and 8 vcores, no memory
+ * checks) from
  * hadoop-client-minicluster. It writes the live configuration as {@code DIR/conf/core-site.xml}, {@code hdfs-site.xml}
  * and {@code yarn-site.xml} (a HADOOP_CONF_DIR for spark-submit), copies each {@code LOCAL=HDFS_PATH} argument into
  * HDFS, writes {@code DIR/ready} holding the file system URI, and runs until {@code DIR/stop} appears.
@@ -46,8 +47,8 @@ public final class YarnMiniClusterMain {
         yc.setInt(YarnConfiguration.RM_SCHEDULER_MAXIMUM_ALLOCATION_MB, 8192);
         yc.setBoolean(YarnConfiguration.NM_PMEM_CHECK_ENABLED, false);
         yc.setBoolean(YarnConfiguration.NM_VMEM_CHECK_ENABLED, false);
-        // the capacity scheduler gives application masters 10 % of the queue by default: too little for a 1 GB driver
-        yc.set("yarn.scheduler.capacity.maximum-am-resource-percent", "1.0");
+        // FIFO: the capacity scheduler needs a queue file and gives application masters only 10 % of the memory
+        yc.set(YarnConfiguration.RM_SCHEDULER, "org.apache.hadoop.yarn.server.resourcemanager.scheduler.fifo.FifoScheduler");
         yc.set(YarnConfiguration.NM_LOCAL_DIRS, dir.resolve("nm-local").toString());
         yc.set(YarnConfiguration.NM_LOG_DIRS, dir.resolve("nm-logs").toString());
         yc.setBoolean(YarnConfiguration.YARN_MINICLUSTER_FIXED_PORTS, false);
@@ -60,6 +61,8 @@ public final class YarnMiniClusterMain {
             Thread.sleep(100);
             live = new YarnConfiguration(yarn.getConfig());
         }
+        // MiniDFSCluster's rack mapping class lives in Hadoop's test jars, which no Spark client has
+        live.unset("net.topology.node.switch.mapping.impl");
         Path confDir = Files.createDirectories(dir.resolve("conf"));
         for (String name : new String[] {"core-site.xml", "hdfs-site.xml", "yarn-site.xml"})
             try (OutputStream out = Files.newOutputStream(confDir.resolve(name))) {
