@@ -44,8 +44,9 @@ testcp="$root/spark-jobs/target/test-classes:$root/spark-jobs/target/classes:$ro
 mini="$work/mini"
 rm -rf "$mini"; mkdir -p "$mini"
 # shellcheck disable=SC2086
-java $FACTORLAB_JVM_OPTS -Xmx2g -Dlog4j.configuration=none -cp "$testcp" org.factorlab.spark.YarnMiniClusterMain "$mini" \
-  "$root/conf/encdiff-quickstart.yaml=/factorlab/conf/encdiff-quickstart.yaml" >"$work/minicluster.log" 2>&1 &
+(cd "$mini" && exec java $FACTORLAB_JVM_OPTS -Xmx2g -Dlog4j.configuration=none -cp "$testcp" org.factorlab.spark.YarnMiniClusterMain \
+  "$mini" "$root/conf/encdiff-quickstart.yaml=/factorlab/conf/encdiff-quickstart.yaml" >"$work/minicluster.log" 2>&1) &
+# (MiniYARNCluster keeps its node manager's directories, container logs included, under ./target of its working directory)
 mini_pid=$!
 stop_mini() { touch "$mini/stop"; wait "$mini_pid" 2>/dev/null; }
 trap stop_mini EXIT
@@ -75,7 +76,8 @@ for mode in $MODES; do
   grep -E "final status|state: FINISHED|state: FAILED|Application report for .* \(state: (FINISHED|FAILED|KILLED)\)" "$log" | tail -2 | sed 's/^/  /'
   # the driver's log: the submit log in client mode, the application master's container in cluster mode
   driver_logs=("$log")
-  [[ "$mode" == cluster && -n "$app" ]] && mapfile -t driver_logs < <(find "$mini/nm-logs" -path "*${app}*" -name stderr 2>/dev/null | sort | head -1)
+  [[ "$mode" == cluster && -n "$app" ]] && mapfile -t driver_logs < <(find "$mini/target" -path "*${app}/container_*_000001/stderr" 2>/dev/null)
+  echo "  containers: $(find "$mini/target" -maxdepth 6 -type d -path "*${app}/container_*" 2>/dev/null | wc -l) (application master included)"
   grep -h -E "progress: round|TrainJob: checkpoint|averaging per round" "${driver_logs[@]}" 2>/dev/null | cut -c1-200 | sed 's/^/  driver: /'
   final=$(grep -h -o "checkpoint hdfs://[^ ]*round-$(printf %08d "$ROUNDS").ckpt" "${driver_logs[@]}" 2>/dev/null | tail -1)
   if (( rc == 0 )) && [[ -n "$final" ]]; then echo "  final $final"; else echo "  FAILED: no final checkpoint (see $log)"; failed=1; fi

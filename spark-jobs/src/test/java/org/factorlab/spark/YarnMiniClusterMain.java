@@ -49,8 +49,6 @@ public final class YarnMiniClusterMain {
         yc.setBoolean(YarnConfiguration.NM_VMEM_CHECK_ENABLED, false);
         // FIFO: the capacity scheduler needs a queue file and gives application masters only 10 % of the memory
         yc.set(YarnConfiguration.RM_SCHEDULER, "org.apache.hadoop.yarn.server.resourcemanager.scheduler.fifo.FifoScheduler");
-        yc.set(YarnConfiguration.NM_LOCAL_DIRS, dir.resolve("nm-local").toString());
-        yc.set(YarnConfiguration.NM_LOG_DIRS, dir.resolve("nm-logs").toString());
         yc.setBoolean(YarnConfiguration.YARN_MINICLUSTER_FIXED_PORTS, false);
         MiniYARNCluster yarn = new MiniYARNCluster("factorlab", 1, 1, 1);
         yarn.init(yc);
