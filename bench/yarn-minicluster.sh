@@ -77,7 +77,7 @@ for mode in $MODES; do
   # the driver's log: the submit log in client mode, the application master's container in cluster mode
   driver_logs=("$log")
   [[ "$mode" == cluster && -n "$app" ]] && mapfile -t driver_logs < <(find "$mini/target" -path "*${app}/container_*_000001/stderr" 2>/dev/null)
-  echo "  containers: $(find "$mini/target" -maxdepth 6 -type d -path "*${app}/container_*" 2>/dev/null | wc -l) (application master included)"
+  echo "  containers: $(find "$mini/target" -type d -path "*${app}/container_*" 2>/dev/null | wc -l) (application master included)"
   grep -h -E "progress: round|TrainJob: checkpoint|averaging per round" "${driver_logs[@]}" 2>/dev/null | cut -c1-200 | sed 's/^/  driver: /'
   final=$(grep -h -o "checkpoint hdfs://[^ ]*round-$(printf %08d "$ROUNDS").ckpt" "${driver_logs[@]}" 2>/dev/null | tail -1)
   if (( rc == 0 )) && [[ -n "$final" ]]; then echo "  final $final"; else echo "  FAILED: no final checkpoint (see $log)"; failed=1; fi
