@@ -50,6 +50,10 @@ class FlatArraysTest {
         sum.divideInPlace(3, "parameter");
         Map<String, INDArray> got = sum.unpack();
         for (String k : a.keySet()) {
+            if (a.get(k).isEmpty()) { // ND4J refuses arithmetic on empty arrays; the flat form keeps them empty
+                assertArrayEquals(a.get(k).shape(), got.get(k).shape(), k);
+                continue;
+            }
             INDArray expected = a.get(k).dup().addi(b.get(k)).addi(c.get(k)).divi(3);
             assertEquals(expected, got.get(k), k); // bit for bit: the same float32/float64 operations in the same order
         }
