@@ -7,7 +7,8 @@
 #       --averaging-frequency 5 --batch-size-per-worker 64 --rounds 2000 [--resume]
 #
 # Sizing (environment): EXECUTORS (4), GPUS_PER_EXECUTOR (1; 0 = CPU executors), CPUS_PER_TASK (4),
-# EXECUTOR_MEMORY (24g), DRIVER_MEMORY (8g), QUEUE (default). Needs SPARK_HOME (Spark 3.5.x) and HADOOP_CONF_DIR.
+# EXECUTOR_MEMORY (24g), DRIVER_MEMORY (8g), QUEUE (default), DEPLOY_MODE (cluster; client runs the driver here, then
+# local paths work for --config). Needs SPARK_HOME (Spark 3.5.x) and HADOOP_CONF_DIR.
 set -euo pipefail
 # submit-sweep.sh reuses this script with another main class (FACTORLAB_SUBMIT_CLASS, FACTORLAB_SUBMIT_NAME) and
 # without --workers (FACTORLAB_SUBMIT_WORKERS=0).
@@ -22,6 +23,8 @@ CPUS_PER_TASK="${CPUS_PER_TASK:-4}"
 EXECUTOR_MEMORY="${EXECUTOR_MEMORY:-24g}"
 DRIVER_MEMORY="${DRIVER_MEMORY:-8g}"
 QUEUE="${QUEUE:-default}"
+DEPLOY_MODE="${DEPLOY_MODE:-cluster}"
+case "$DEPLOY_MODE" in cluster|client) ;; *) echo "DEPLOY_MODE must be cluster or client, got '$DEPLOY_MODE'" >&2; exit 2 ;; esac
 
 slots_per_executor=$(( GPUS_PER_EXECUTOR > 0 ? GPUS_PER_EXECUTOR : 1 ))
 resources=()
@@ -38,7 +41,7 @@ workers=(--workers $(( EXECUTORS * slots_per_executor )))
 [[ "${FACTORLAB_SUBMIT_WORKERS:-1}" == 0 ]] && workers=()
 
 exec "${SPARK_HOME:?set SPARK_HOME to a Spark 3.5 installation}/bin/spark-submit" \
-  --master yarn --deploy-mode cluster --queue "$QUEUE" \
+  --master yarn --deploy-mode "$DEPLOY_MODE" --queue "$QUEUE" \
   --name "${FACTORLAB_SUBMIT_NAME:-factorlab-train}" \
   --class "${FACTORLAB_SUBMIT_CLASS:-$FACTORLAB_MAIN}" \
   --num-executors "$EXECUTORS" \

@@ -96,13 +96,16 @@ public final class FactorlabKryoRegistrator implements KryoRegistrator {
         @Override
         public void write(Kryo kryo, Output out, RoundInput r) {
             out.writeInt(r.round());
-            kryo.writeObject(out, r.state());
+            out.writeLong(r.step());
+            r.parameters().write(out);
+            r.updater().write(out);
         }
 
         @Override
         public RoundInput read(Kryo kryo, Input in, Class<RoundInput> type) {
             int round = in.readInt();
-            return new RoundInput(round, kryo.readObject(in, TrainingState.class));
+            long step = in.readLong();
+            return new RoundInput(round, step, FlatArrays.read(in), FlatArrays.read(in));
         }
     }
 
@@ -112,8 +115,8 @@ public final class FactorlabKryoRegistrator implements KryoRegistrator {
             out.writeInt(s.workers);
             if (s.workers == 0) return;
             out.writeLong(s.step);
-            writeArrays(kryo, out, s.params);
-            writeArrays(kryo, out, s.updater);
+            s.params.write(out);
+            s.updater.write(out);
             out.writeDouble(s.lossSum);
             out.writeInt(s.termSums.size());
             for (var e : s.termSums.entrySet()) {
@@ -128,6 +131,11 @@ public final class FactorlabKryoRegistrator implements KryoRegistrator {
             out.writeDouble(s.gradNormSum);
             out.writeLong(s.gradNormCount);
             out.writeInt(s.sessionsCreated);
+            out.writeLong(s.fetchNanos);
+            out.writeLong(s.sessionNanos);
+            out.writeLong(s.loadNanos);
+            out.writeLong(s.collectNanos);
+            out.writeLong(s.maxTaskNanos);
             out.writeInt(s.workerLoss.size());
             for (var e : s.workerLoss.entrySet()) {
                 out.writeInt(e.getKey());
@@ -141,8 +149,8 @@ public final class FactorlabKryoRegistrator implements KryoRegistrator {
             s.workers = in.readInt();
             if (s.workers == 0) return s;
             s.step = in.readLong();
-            s.params = readArrays(kryo, in);
-            s.updater = readArrays(kryo, in);
+            s.params = FlatArrays.read(in);
+            s.updater = FlatArrays.read(in);
             s.lossSum = in.readDouble();
             int terms = in.readInt();
             for (int i = 0; i < terms; i++) s.termSums.put(in.readString(), in.readDouble());
@@ -154,6 +162,11 @@ public final class FactorlabKryoRegistrator implements KryoRegistrator {
             s.gradNormSum = in.readDouble();
             s.gradNormCount = in.readLong();
             s.sessionsCreated = in.readInt();
+            s.fetchNanos = in.readLong();
+            s.sessionNanos = in.readLong();
+            s.loadNanos = in.readLong();
+            s.collectNanos = in.readLong();
+            s.maxTaskNanos = in.readLong();
             int n = in.readInt();
             for (int i = 0; i < n; i++) s.workerLoss.put(in.readInt(), in.readDouble());
             return s;

@@ -2,6 +2,46 @@ package org.factorlab.spark;
 
 import org.factorlab.train.TrainingState;
 
-/** What the driver broadcasts each round: the round number and the averaged state every worker starts from. */
-record RoundInput(int round, TrainingState state) {
+/**
+ * What the driver broadcasts each round: the round number and the averaged state every worker starts from, packed
+ * into flat buffers ({@link FlatArrays}) so that the broadcast is one bulk copy each way and cheap for Spark's block
+ * manager to store.
+ */
+final class RoundInput {
+    private final int round;
+    private final long step;
+    private final FlatArrays parameters;
+    private final FlatArrays updater;
+
+    RoundInput(int round, TrainingState state) {
+        this(round, state.step(), FlatArrays.pack(state.parameters()), FlatArrays.pack(state.updaterState()));
+    }
+
+    RoundInput(int round, long step, FlatArrays parameters, FlatArrays updater) {
+        this.round = round;
+        this.step = step;
+        this.parameters = parameters;
+        this.updater = updater;
+    }
+
+    int round() {
+        return round;
+    }
+
+    long step() {
+        return step;
+    }
+
+    FlatArrays parameters() {
+        return parameters;
+    }
+
+    FlatArrays updater() {
+        return updater;
+    }
+
+    /** The state as fresh arrays (each call unpacks anew). */
+    TrainingState state() {
+        return new TrainingState(step, parameters.unpack(), updater.unpack());
+    }
 }

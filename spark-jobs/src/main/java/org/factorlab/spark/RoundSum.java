@@ -4,7 +4,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import org.factorlab.train.TrainingState;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The running sum that treeAggregate builds from the workers' results of one round: summed parameters and updater
@@ -16,8 +15,9 @@ final class RoundSum implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
     int workers;
     long step = -1;
-    Map<String, INDArray> params;
-    Map<String, INDArray> updater;
+    /** Summed parameters and updater state, packed (one bulk copy over the wire, summed with a plain loop). */
+    FlatArrays params;
+    FlatArrays updater;
     double lossSum;
     /** Summed named loss terms ({@code total} included), in the session's order. */
     Map<String, Double> termSums = new LinkedHashMap<>();
@@ -30,6 +30,13 @@ final class RoundSum implements java.io.Serializable {
     double gradNormSum;
     long gradNormCount;
     int sessionsCreated;
+    /** Summed over workers: broadcast fetch and deserialisation, session borrow/build, state load, state collection. */
+    long fetchNanos;
+    long sessionNanos;
+    long loadNanos;
+    long collectNanos;
+    /** The slowest task, from entering the task function to returning its result. */
+    long maxTaskNanos;
     /** Mean loss per worker, to name the worker whose loss went non-finite. */
     final TreeMap<Integer, Double> workerLoss = new TreeMap<>();
 
@@ -42,8 +49,8 @@ final class RoundSum implements java.io.Serializable {
         RoundSum s = new RoundSum();
         s.workers = 1;
         s.step = state.step();
-        s.params = new LinkedHashMap<>(state.parameters());
-        s.updater = new LinkedHashMap<>(state.updaterState());
+        s.params = FlatArrays.pack(state.parameters());
+        s.updater = FlatArrays.pack(state.updaterState());
         s.lossSum = lossSum;
         s.termSums = new LinkedHashMap<>(termSums);
         s.steps = steps;
@@ -64,8 +71,8 @@ final class RoundSum implements java.io.Serializable {
         if (a.workers == 0) return b;
         if (a.step != b.step)
             throw new IllegalStateException("workers disagree on the step count: " + a.step + " vs " + b.step);
-        addInto(a.params, b.params, "parameter");
-        addInto(a.updater, b.updater, "updater state");
+        a.params.addInPlace(b.params, "parameter");
+        a.updater.addInPlace(b.updater, "updater state");
         a.workers += b.workers;
         a.lossSum += b.lossSum;
         b.termSums.forEach((k, v) -> a.termSums.merge(k, v, Double::sum));
@@ -77,25 +84,24 @@ final class RoundSum implements java.io.Serializable {
         a.gradNormSum += b.gradNormSum;
         a.gradNormCount += b.gradNormCount;
         a.sessionsCreated += b.sessionsCreated;
+        a.fetchNanos += b.fetchNanos;
+        a.sessionNanos += b.sessionNanos;
+        a.loadNanos += b.loadNanos;
+        a.collectNanos += b.collectNanos;
+        a.maxTaskNanos = Math.max(a.maxTaskNanos, b.maxTaskNanos);
         a.workerLoss.putAll(b.workerLoss);
         return a;
-    }
-
-    private static void addInto(Map<String, INDArray> into, Map<String, INDArray> from, String kind) {
-        if (!into.keySet().equals(from.keySet()))
-            throw new IllegalStateException("workers disagree on " + kind + " names: " + into.keySet() + " vs " + from.keySet());
-        for (var e : from.entrySet()) into.get(e.getKey()).addi(e.getValue());
     }
 
     /** The averaged state: parameters and updater state divided by the number of workers. */
     TrainingState average() {
         if (workers == 0) throw new IllegalStateException("no worker returned a result");
-        var p = new LinkedHashMap<String, INDArray>();
-        var u = new LinkedHashMap<String, INDArray>();
         // Division by 1 is exact, so one worker's state passes through bit for bit.
-        params.forEach((k, v) -> p.put(k, workers == 1 ? v : v.divi(workers)));
-        updater.forEach((k, v) -> u.put(k, workers == 1 ? v : v.divi(workers)));
-        return new TrainingState(step, p, u);
+        if (workers > 1) {
+            params.divideInPlace(workers, "parameter");
+            updater.divideInPlace(workers, "updater state");
+        }
+        return new TrainingState(step, params.unpack(), updater.unpack());
     }
 
     double meanLoss() {

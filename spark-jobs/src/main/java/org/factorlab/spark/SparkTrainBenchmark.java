@@ -44,9 +44,26 @@ public final class SparkTrainBenchmark implements BenchmarkCommand, Runnable {
     @Option(names = "--frequencies", split = ",", defaultValue = "1,5,20", description = "Averaging frequencies (default ${DEFAULT-VALUE}).")
     List<Integer> frequencies;
 
+    @Option(names = "--cluster", defaultValue = "0", description = "Start a Spark standalone cluster on this machine with "
+            + "this many executor JVMs of one core and measure on it (workers = executors) instead of local[1]/local[2].")
+    int cluster;
+
+    @Option(names = "--master", description = "Measure on this Spark master (e.g. spark://host:7077) instead of local[1]/local[2]; "
+            + "with --workers.")
+    String master;
+
+    @Option(names = "--workers", defaultValue = "2", description = "Workers on --master (default ${DEFAULT-VALUE}).")
+    int workers;
+
+    @Option(names = "--executor-memory-mb", defaultValue = "2048", description = "Memory per executor JVM with --cluster (default ${DEFAULT-VALUE}).")
+    int executorMemoryMb;
+
+    @Option(names = "--conf", description = "Extra Spark setting KEY=VALUE (repeatable).")
+    java.util.Map<String, String> conf = new java.util.LinkedHashMap<>();
+
     /** One measured run. */
     record Measurement(String master, int workers, int frequency, double imagesPerSecond, double overheadPercent,
-                       double roundSeconds, double stepSeconds) {
+                       double roundSeconds, double stepSeconds, AveragingBreakdown averaging) {
     }
 
     @Override
@@ -60,30 +77,45 @@ public final class SparkTrainBenchmark implements BenchmarkCommand, Runnable {
             throw new UncheckedIOException(e);
         }
         var results = new ArrayList<Measurement>();
+        LocalStandaloneCluster started = null;
         try {
-            results.add(measure("local[1]", 1, 5, cfg, tmp));
-            for (int f : frequencies) results.add(measure("local[2]", 2, f, cfg, tmp));
+            if (cluster > 0) {
+                started = LocalStandaloneCluster.start(tmp.resolve("cluster"), cluster, executorMemoryMb);
+                for (int f : frequencies) results.add(measure(started, started.masterUrl(), cluster, f, cfg, tmp));
+            } else if (master != null) {
+                for (int f : frequencies) results.add(measure(null, master, workers, f, cfg, tmp));
+            } else {
+                results.add(measure(null, "local[1]", 1, 5, cfg, tmp));
+                for (int f : frequencies) results.add(measure(null, "local[2]", 2, f, cfg, tmp));
+            }
         } finally {
+            if (started != null) started.close();
             deleteQuietly(tmp);
         }
         System.out.printf("%nspark-train benchmark: model %s, data %s, batch %d per worker, %d rounds (first excluded), %d cores%n",
                 model, data, batch, rounds, Runtime.getRuntime().availableProcessors());
-        System.out.printf("%-9s %7s %9s %12s %11s %9s %10s%n", "master", "workers", "avg.freq", "images/s", "overhead %", "round s", "step ms");
+        System.out.printf("%-22s %7s %9s %12s %11s %9s %10s%n", "master", "workers", "avg.freq", "images/s", "overhead %", "round s", "step ms");
         for (Measurement m : results)
-            System.out.printf("%-9s %7d %9d %12.1f %11.1f %9.3f %10.2f%n", m.master(), m.workers(), m.frequency(),
+            System.out.printf("%-22s %7d %9d %12.1f %11.1f %9.3f %10.2f%n", m.master(), m.workers(), m.frequency(),
                     m.imagesPerSecond(), m.overheadPercent(), m.roundSeconds(), 1000 * m.stepSeconds());
-        results.stream().filter(m -> m.workers() == 2 && m.frequency() == 5).findFirst().ifPresent(m ->
-                System.out.printf("target: averaging overhead <= 10%% at frequency 5 on local[2]: %.1f%% -> %s%n",
+        System.out.println("averaging per round (mean over the measured rounds):");
+        for (Measurement m : results)
+            System.out.printf("  %s, %d workers, frequency %d: %s%n", m.master(), m.workers(), m.frequency(), m.averaging().describe());
+        results.stream().filter(m -> m.workers() >= 2 && m.frequency() == 5).findFirst().ifPresent(m ->
+                System.out.printf("target: averaging overhead <= 10%% at frequency 5 on %s: %.1f%% -> %s%n", m.master(),
                         m.overheadPercent(), m.overheadPercent() <= 10 ? "met" : "NOT met"));
     }
 
-    private Measurement measure(String master, int workers, int frequency, String cfg, Path tmp) {
+    private Measurement measure(LocalStandaloneCluster on, String master, int workers, int frequency, String cfg, Path tmp) {
         TrainJobParams p = TrainJobParams.builder().model(model).config(config == null ? "<tiny 32x32>" : config, cfg)
                 .data(data).runDir(tmp.resolve(master.replaceAll("\\W", "") + "-f" + frequency).toUri().toString())
                 .workers(workers).averagingFrequency(frequency).batchSizePerWorker(batch).rounds(rounds)
                 .checkpointEvery(Integer.MAX_VALUE).emaDecay(0.999).seed(1).sparkConf("spark.ui.enabled", "false").build();
         TrainResult r;
-        try (JavaSparkContext sc = new JavaSparkContext(new SparkContext(TrainJob.sparkConf(p).setMaster(master)))) {
+        org.apache.spark.SparkConf sparkConf = TrainJob.sparkConf(p).setMaster(master);
+        conf.forEach(sparkConf::set);
+        if (on != null) on.configure(sparkConf);
+        try (JavaSparkContext sc = new JavaSparkContext(new SparkContext(sparkConf))) {
             sc.setLogLevel("WARN");
             r = TrainJob.run(sc, p);
         }
@@ -92,7 +124,8 @@ public final class SparkTrainBenchmark implements BenchmarkCommand, Runnable {
         double avg = h.stream().mapToDouble(RoundStats::averagingSeconds).sum();
         double images = (double) h.size() * workers * frequency * batch;
         return new Measurement(master, workers, frequency, images / secs, 100 * avg / secs, secs / h.size(),
-                h.stream().mapToDouble(RoundStats::stepSeconds).average().orElse(Double.NaN));
+                h.stream().mapToDouble(RoundStats::stepSeconds).average().orElse(Double.NaN),
+                AveragingBreakdown.mean(r.averaging().subList(1, r.averaging().size())));
     }
 
     private static void deleteQuietly(Path dir) {

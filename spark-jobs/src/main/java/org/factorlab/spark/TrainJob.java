@@ -89,7 +89,12 @@ public final class TrainJob {
                 .set("spark.kryo.registrationRequired", "true")
                 // Model states can be hundreds of MB: let Kryo buffers grow and results reach the driver.
                 .setIfMissing("spark.kryoserializer.buffer.max", "2047m")
-                .setIfMissing("spark.driver.maxResultSize", "0");
+                .setIfMissing("spark.driver.maxResultSize", "0")
+                // Float weights do not compress: LZ4 on every broadcast round input only costs time on both sides.
+                .setIfMissing("spark.broadcast.compress", "false")
+                // A worker's state up to 128 MB comes back inside the task's status message, not through a block
+                // fetch (Spark caps this at spark.rpc.message.maxSize, 128 MB by default); larger ones still do.
+                .setIfMissing("spark.task.maxDirectResultSize", "128m");
     }
 
     /**
@@ -212,6 +217,7 @@ public final class TrainJob {
         Map<String, INDArray> ema = start.ema();
         List<RoundStats> history = start.history();
         String lastCheckpoint = start.lastCheckpoint();
+        List<AveragingBreakdown> breakdowns = new ArrayList<>();
         JavaRDD<Integer> slots = sc.parallelize(IntStream.range(0, workers).boxed().toList(), workers);
         double meanRoundSeconds = Double.NaN;
         String failTaskOnce = FaultInjection.failTaskOnce(p.sparkConf(), sc.getConf());
@@ -227,6 +233,7 @@ public final class TrainJob {
             sc.setCallSite(desc);
             long t0 = System.nanoTime();
             Broadcast<RoundInput> input = sc.broadcast(new RoundInput(r, state));
+            long broadcastNanos = System.nanoTime() - t0;
             RoundSum sum;
             try {
                 sum = slots.mapPartitionsWithIndex(new WorkerRound(p, data, workers, input, failTaskOnce, parents, parentsFingerprint), true)
@@ -236,8 +243,10 @@ public final class TrainJob {
             } finally {
                 input.destroy();
             }
+            long d0 = System.nanoTime();
             TrainingState next = sum.average();
             long roundNanos = System.nanoTime() - t0;
+            breakdowns.add(AveragingBreakdown.of(r + 1, sum, roundNanos, broadcastNanos, System.nanoTime() - d0));
             double paramNorm = norm(next.parameters(), null);
             double updateNorm = norm(next.parameters(), state.parameters());
             double loss = sum.meanLoss();
@@ -284,6 +293,10 @@ public final class TrainJob {
             if (outOfTime) break;
         }
         sc.setJobDescription(null);
+        if (breakdowns.size() > 1) // the first round builds the sessions: leave it out
+            LOG.info("averaging per round (mean of rounds {}-{}): {}", breakdowns.get(1).round(),
+                    breakdowns.get(breakdowns.size() - 1).round(),
+                    AveragingBreakdown.mean(breakdowns.subList(1, breakdowns.size())).describe());
         if (lastCheckpoint == null) // rounds were already complete when resuming
             lastCheckpoint = dir.checkpointPath(start.round()).toString();
         var result = new LinkedHashMap<String, Object>();
@@ -295,7 +308,7 @@ public final class TrainJob {
         result.put("finalLoss", history.isEmpty() ? null : history.get(history.size() - 1).loss());
         result.put("resumedFromRound", start.round());
         dir.writeText(RunDirectory.RESULT, toJson(result));
-        return new TrainResult(dir.root().toString(), lastCheckpoint, lastRound, state, ema, history, start.round());
+        return new TrainResult(dir.root().toString(), lastCheckpoint, lastRound, state, ema, history, start.round(), breakdowns);
     }
 
     /** The round's named loss terms other than the total. */

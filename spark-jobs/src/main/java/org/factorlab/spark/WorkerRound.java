@@ -32,6 +32,7 @@ final class WorkerRound implements Function2<Integer, Iterator<Integer>, Iterato
     private final Broadcast<RoundInput> input;
     private final String runDir;
     private final String failTaskOnce;
+    private final String killExecutorOnce;
     private final Broadcast<ParentBytes> parents;
     private final String parentsFingerprint;
 
@@ -41,6 +42,7 @@ final class WorkerRound implements Function2<Integer, Iterator<Integer>, Iterato
         this.parentsFingerprint = parentsFingerprint;
         this.runDir = p.runDir();
         this.failTaskOnce = failTaskOnce;
+        this.killExecutorOnce = FaultInjection.killExecutorOnce(p.sparkConf(), new org.apache.spark.SparkConf(false));
         this.model = p.model();
         this.configText = p.configText();
         this.seed = p.seed();
@@ -65,13 +67,19 @@ final class WorkerRound implements Function2<Integer, Iterator<Integer>, Iterato
         if (LOGGED_DEVICE.add(binding.ordinal()))
             LOG.info("worker tasks on this executor: {}; ND4J backend {}", binding.description(),
                     org.nd4j.linalg.factory.Nd4j.getBackend().getClass().getSimpleName());
+        long entered = System.nanoTime();
         RoundInput in = input.value();
+        long fetched = System.nanoTime();
         // the parents' SHA-256 are part of the key: a cached session never keeps another job's frozen parameters
         var lease = SessionPool.borrow(SessionPool.key(model, configText + parentsFingerprint, seed, binding.ordinal()), configText,
                 parents.value());
+        long borrowed = System.nanoTime();
         boolean ok = false;
         try {
             RoundSum result = train(lease.session(), worker, in, lease.created());
+            result.fetchNanos = fetched - entered;
+            result.sessionNanos = borrowed - fetched;
+            result.maxTaskNanos = System.nanoTime() - entered;
             ok = true;
             return List.of(result).iterator();
         } finally {
@@ -81,6 +89,7 @@ final class WorkerRound implements Function2<Integer, Iterator<Integer>, Iterato
     }
 
     private RoundSum train(TrainingSession session, int worker, RoundInput in, boolean created) {
+        long loading = System.nanoTime();
         session.load(in.state());
         long start = System.nanoTime(), stepNanos = 0, waitNanos = 0, images = 0;
         double lossSum = 0, gradSum = 0;
@@ -88,7 +97,10 @@ final class WorkerRound implements Function2<Integer, Iterator<Integer>, Iterato
         long gradCount = 0;
         try (BatchSource source = data.open(worker, workers, batchSize, dataSeed(seed, in.round(), worker))) {
             for (int i = 0; i < averagingFrequency; i++) {
-                if (i == averagingFrequency / 2) FaultInjection.maybeFailTask(failTaskOnce, runDir, in.round(), worker);
+                if (i == averagingFrequency / 2) {
+                    FaultInjection.maybeFailTask(failTaskOnce, runDir, in.round(), worker);
+                    FaultInjection.maybeKillExecutor(killExecutorOnce, runDir, in.round(), worker);
+                }
                 long t0 = System.nanoTime();
                 Batch batch = source.next();
                 long t1 = System.nanoTime();
@@ -102,8 +114,12 @@ final class WorkerRound implements Function2<Integer, Iterator<Integer>, Iterato
                 if (Double.isFinite(g)) { gradSum += g; gradCount++; }
             }
         }
+        long trained = System.nanoTime();
         TrainingState out = session.state();
-        return RoundSum.ofWorker(worker, out, lossSum, termSums, averagingFrequency, images, System.nanoTime() - start,
+        RoundSum sum = RoundSum.ofWorker(worker, out, lossSum, termSums, averagingFrequency, images, trained - start,
                 stepNanos, waitNanos, gradSum, gradCount, created);
+        sum.loadNanos = start - loading;
+        sum.collectNanos = System.nanoTime() - trained;
+        return sum;
     }
 }

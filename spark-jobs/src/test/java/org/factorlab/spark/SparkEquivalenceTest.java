@@ -5,16 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.factorlab.data.Batch;
-import org.factorlab.data.BatchSource;
 import org.factorlab.toy.TinyModel;
 import org.factorlab.model.Families;
 import org.factorlab.train.TrainingSession;
+import org.factorlab.train.TrainingState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Parameter averaging against single-machine training with the same model, data and seed.
@@ -34,18 +31,10 @@ class SparkEquivalenceTest {
         try (JavaSparkContext sc = SparkTests.context("local[1]", p)) {
             spark = TrainJob.run(sc, p);
         }
-        WorkerData data = DataSources.open(p.data(), new Configuration());
-        try (TrainingSession single = Families.open(p.model(), p.configText(), p.seed())) {
-            for (int r = 0; r < p.rounds(); r++) {
-                try (BatchSource src = data.open(0, 1, p.batchSizePerWorker(), WorkerRound.dataSeed(p.seed(), r, 0))) {
-                    for (int i = 0; i < p.averagingFrequency(); i++) single.step(src.next());
-                }
-            }
-            assertEquals(9, spark.state().step());
-            assertEquals(single.state().step(), spark.state().step());
-            SparkTests.assertSameArrays(single.state().parameters(), spark.state().parameters());
-            SparkTests.assertSameArrays(single.state().updaterState(), spark.state().updaterState());
-        }
+        TrainingState single = SparkTests.singleMachine(p);
+        assertEquals(9, spark.state().step());
+        SparkTests.assertSameArrays(single.parameters(), spark.state().parameters());
+        SparkTests.assertSameArrays(single.updaterState(), spark.state().updaterState());
         assertEquals(3, spark.history().size());
         assertTrue(spark.history().get(2).loss() < spark.history().get(0).loss(), "loss decreases: " + spark.history());
     }
@@ -57,26 +46,14 @@ class SparkEquivalenceTest {
         try (JavaSparkContext sc = SparkTests.context("local[2]", p)) {
             spark = TrainJob.run(sc, p);
         }
-        WorkerData data = DataSources.open(p.data(), new Configuration());
-        try (TrainingSession single = Families.open(p.model(), p.configText(), p.seed())) {
-            for (int r = 0; r < p.rounds(); r++) {
-                Batch a, b;
-                try (BatchSource s0 = data.open(0, 2, p.batchSizePerWorker(), WorkerRound.dataSeed(p.seed(), r, 0));
-                     BatchSource s1 = data.open(1, 2, p.batchSizePerWorker(), WorkerRound.dataSeed(p.seed(), r, 1))) {
-                    a = s0.next();
-                    b = s1.next();
-                }
-                int[][] f = new int[a.size() + b.size()][];
-                System.arraycopy(a.factors(), 0, f, 0, a.size());
-                System.arraycopy(b.factors(), 0, f, a.size(), b.size());
-                single.step(new Batch(Nd4j.concat(0, a.images(), b.images()), f));
-            }
-            double diff = SparkTests.maxAbsDiff(single.state().parameters(), spark.state().parameters());
-            double moved = SparkTests.maxAbsDiff(single.state().parameters(),
-                    Families.open(TinyModel.NAME, p.configText(), p.seed()).state().parameters());
-            assertTrue(diff <= 1e-6, "max |spark - single| = " + diff);
-            assertTrue(moved > 1e-3, "training moved the parameters by " + moved);
+        TrainingState single = SparkTests.singleMachineCombined(p);
+        double diff = SparkTests.maxAbsDiff(single.parameters(), spark.state().parameters());
+        double moved;
+        try (TrainingSession fresh = Families.open(TinyModel.NAME, p.configText(), p.seed())) {
+            moved = SparkTests.maxAbsDiff(single.parameters(), fresh.state().parameters());
         }
+        assertTrue(diff <= 1e-6, "max |spark - single| = " + diff);
+        assertTrue(moved > 1e-3, "training moved the parameters by " + moved);
         List<RoundStats> h = spark.history();
         assertEquals(4, h.size());
         assertEquals(4, spark.state().step());
