@@ -112,6 +112,9 @@ public final class DisDiffFamily implements ModelFamily {
         Parents.Parent p = parents.get(DisDiffConfig.PRETRAINED_KEY);
         String uri = p.ref().uri();
         DdpmConfig pc = DdpmConfig.parse(p.checkpoint().provenance().configText(), uri + " [config.yaml]");
+        if (pc.firstStage().latent())
+            throw new IllegalArgumentException(DisDiffConfig.PRETRAINED_KEY + ": the parent " + uri + " runs on the latent of a first stage ("
+                    + pc.firstStage().checkpoint() + "); DisDiff runs on pixels only so far (latent DisDiff is not implemented)");
         DdpmConfig.Model mine = c.model().parentModel(), theirs = pc.model();
         same("model.imageSize", mine.imageSize(), theirs.imageSize(), uri, source);
         same("model.imageChannels", mine.imageChannels(), theirs.imageChannels(), uri, source);

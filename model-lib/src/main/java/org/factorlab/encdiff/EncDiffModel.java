@@ -232,13 +232,18 @@ public final class EncDiffModel implements TrainedModel, Decoding, AttentionMaps
 
     /** Deterministic DDIM inversion (eta = 0) of images (their latents, for a latent model) under their own tokens: x_0 -> x_T. */
     public INDArray invert(INDArray images, INDArray tokens, DdimConfig ddim) {
-        INDArray x0 = firstStage == null ? images.castTo(DataType.FLOAT) : firstStage.encode(images);
+        INDArray x0 = diffusionInput(images);
         return new DdimSampler(diffusion, ddim).invert(denoiser(tokens), x0);
     }
 
-    /** The first stage of a latent model. */
-    public java.util.Optional<FirstStage> firstStage() {
-        return java.util.Optional.ofNullable(firstStage);
+    @Override
+    public java.util.Optional<Decoding> firstStage() {
+        return java.util.Optional.ofNullable(firstStage).map(FirstStage::autoencoder);
+    }
+
+    /** What the diffusion runs on for these images: the images, or their first-stage latents. */
+    public INDArray diffusionInput(INDArray images) {
+        return firstStage == null ? images.castTo(DataType.FLOAT) : firstStage.encode(images);
     }
 
     /** Encode, then DDIM from {@code start}. Returns {@code [B, C, H, W]}. */
