@@ -33,6 +33,9 @@ public final class FirstStage {
 
     /** The parent a config names: none in pixel space. */
     public static List<ParentRef> parents(FirstStageConfig c) {
+        if (c.required() && !c.latent())
+            throw new IllegalArgumentException(FirstStageConfig.KEY + ": required (firstStage.required: true): the vqae checkpoint this "
+                    + "latent model runs on (in the config, or --set " + FirstStageConfig.KEY + "=<checkpoint>)");
         return c.latent() ? List.of(new ParentRef(FirstStageConfig.KEY, c.checkpoint(), VqFamily.NAME)) : List.of();
     }
 

@@ -6,9 +6,10 @@ package org.factorlab.latent;
  * ({@code [channels, imageSize / downsampling, imageSize / downsampling]}), while encoders of images (EncDiff's)
  * still read the image. {@code latents} says where the latent comes from: the {@code latent} column of shards made
  * by {@code factorlab encode-latents} ({@code shards}), or the first stage's encoder on every batch
- * ({@code encode}, the official code's way).
+ * ({@code encode}, the official code's way). {@code required} makes an empty checkpoint an error (configs that exist
+ * only as latent models, e.g. the official ones), rather than a quiet fall-back to pixels.
  */
-public record FirstStageConfig(String checkpoint, int channels, int downsampling, Latents latents) {
+public record FirstStageConfig(String checkpoint, boolean required, int channels, int downsampling, Latents latents) {
     /** The config key of the first-stage checkpoint (a parent). */
     public static final String KEY = "firstStage.checkpoint";
 
@@ -27,7 +28,7 @@ public record FirstStageConfig(String checkpoint, int channels, int downsampling
     }
 
     public static FirstStageConfig pixels() {
-        return new FirstStageConfig("", 3, 4, Latents.SHARDS);
+        return new FirstStageConfig("", false, 3, 4, Latents.SHARDS);
     }
 
     /** Whether the diffusion runs on a first stage's latent. */
