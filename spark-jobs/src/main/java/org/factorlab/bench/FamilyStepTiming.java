@@ -30,7 +30,7 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class FamilyStepTiming {
     /** Families with a PyTorch twin of the same network and loss. */
-    private static final List<String> TWINS = List.of("betavae", "betatcvae", "factorvae", "ivae");
+    private static final List<String> TWINS = List.of("betavae", "betatcvae", "factorvae", "ivae", "vqae");
 
     private final String model;
     private final String configText;
@@ -41,9 +41,11 @@ final class FamilyStepTiming {
     private final Path twin;
     private final boolean skipPytorch;
     private final int threads;
+    private final List<String> overrides;
 
     FamilyStepTiming(String model, String configText, int batch, int steps, int warmup, String python, Path twin,
-                     boolean skipPytorch, int threads) {
+                     boolean skipPytorch, int threads, List<String> overrides) {
+        this.overrides = overrides;
         this.model = model;
         this.configText = configText;
         this.batch = batch;
@@ -57,7 +59,9 @@ final class FamilyStepTiming {
 
     int run() throws Exception {
         ModelFamily f = Families.get(model);
-        String eff = f.effectiveConfig(configText, List.of("train.batchSize=" + batch), model + " config");
+        List<String> sets = new ArrayList<>(List.of("train.batchSize=" + batch));
+        sets.addAll(overrides);
+        String eff = f.effectiveConfig(configText, sets, model + " config");
         // a synthetic labelled grid, for families whose config depends on the data (iVAE's u)
         DatasetSpec spec = new DatasetSpec("bench", List.of(Factor.ofClasses("a", 10), Factor.ofClasses("b", 10),
                 Factor.ofClasses("c", 10), Factor.ofClasses("d", 8), Factor.ofClasses("e", 4), Factor.ofClasses("g", 15)),
@@ -66,12 +70,22 @@ final class FamilyStepTiming {
         var modelSection = org.factorlab.config.ConfigTree.readMapping(eff, "config").path("model");
         int size = modelSection.path("imageSize").asInt(32), channels = modelSection.path("imageChannels").asInt(3);
         TrainSettings t = f.trainSettings(eff);
-        Double torchMs = skipPytorch || !TWINS.contains(model) ? null : torch(modelSection.path("latents").asInt(10), size, channels, eff);
+        Double torchMs = skipPytorch || !TWINS.contains(model) ? null
+                : model.equals("vqae") ? torchVq(size, channels, eff) : torch(modelSection.path("latents").asInt(10), size, channels, eff);
+        // a latent model's parents (its first stage), and the batch's latents as latent shards would hold them
+        org.factorlab.model.Parents parents = org.factorlab.model.Parents.load(f.parents(eff),
+                org.factorlab.spark.ParentBytes.reader(new org.apache.hadoop.conf.Configuration()));
         Batch b = batch(size, channels, spec);
+        for (var p : parents.all())
+            if (p.ref().key().equals(org.factorlab.latent.FirstStageConfig.KEY)) {
+                var vq = org.factorlab.vq.VqAutoencoder.fromCheckpoint(p.checkpoint(), p.ref().uri());
+                b = new Batch(b.images(), b.factors(), vq.encode(b.images()));
+                System.out.printf(Locale.ROOT, "latent model: the U-Net runs on %s latents of %s%n", Arrays.toString(vq.latentShape()), p.ref().uri());
+            }
         double[] ms = new double[steps];
         double kernelMs = Double.NaN;
         int ops = -1;
-        try (TrainingSession s = f.open(eff, t.seed())) {
+        try (TrainingSession s = f.open(eff, t.seed(), parents)) {
             for (int i = 0; i < warmup; i++) s.step(b);
             for (int i = 0; i < steps; i++) {
                 long t0 = System.nanoTime();
@@ -111,6 +125,31 @@ final class FamilyStepTiming {
         return new Batch(Nd4j.create(v, new long[]{batch, channels, size, size}, DataType.FLOAT), f);
     }
 
+    /** The vqae twin, {@code bench/vq_train_step.py} beside the VAE twin, with the config's sizes. */
+    private Double torchVq(int size, int channels, String eff) throws Exception {
+        Path script = twin.resolveSibling("vq_train_step.py");
+        var tree = org.factorlab.config.ConfigTree.readMapping(eff, "config");
+        var m = tree.path("model");
+        var d = tree.path("loss").path("discriminator");
+        List<String> cmd = new ArrayList<>(List.of(python, script.toString(), "--image-size", String.valueOf(size), "--channels",
+                String.valueOf(channels), "--ch", m.path("ch").asText(), "--ch-mult", join(m.path("chMult")), "--num-res-blocks",
+                m.path("numResBlocks").asText(), "--attn-resolutions", join(m.path("attnResolutions")), "--z-channels",
+                m.path("zChannels").asText(), "--embed-dim", m.path("embedDim").asText(), "--n-embed", m.path("nEmbed").asText(),
+                "--groups", m.path("groups").asText(), "--beta", tree.path("loss").path("beta").asText(), "--disc-layers",
+                d.path("layers").asText(), "--disc-filters", d.path("filters").asText(), "--lr", tree.path("optimizer").path("lr").asText(),
+                "--batch", String.valueOf(batch), "--steps", String.valueOf(steps), "--warmup", String.valueOf(Math.max(1, warmup)),
+                "--threads", String.valueOf(threads)));
+        // the Java step runs the discriminator only from loss.discriminator.start; the twin then too
+        if (d.path("enabled").asBoolean() && d.path("start").asLong() <= warmup) cmd.add("--disc");
+        return runTorch(script, cmd);
+    }
+
+    private static String join(com.fasterxml.jackson.databind.JsonNode list) {
+        List<String> out = new ArrayList<>();
+        for (var n : list) out.add(n.asText());
+        return String.join(",", out);
+    }
+
     private Double torch(int latents, int size, int channels, String eff) throws Exception {
         if (!Files.exists(twin)) {
             System.out.println("PyTorch side skipped: " + twin + " not found (run from the repository root)");
@@ -128,6 +167,14 @@ final class FamilyStepTiming {
             int u = 0;
             for (var n : tree.path("ivae").path("factorSizes")) u += n.asInt();
             cmd.addAll(List.of("--u-dim", String.valueOf(u), "--prior-hidden", tree.path("ivae").path("priorHidden").asText()));
+        }
+        return runTorch(twin, cmd);
+    }
+
+    private Double runTorch(Path script, List<String> cmd) throws Exception {
+        if (!Files.exists(script)) {
+            System.out.println("PyTorch side skipped: " + script + " not found (run from the repository root)");
+            return null;
         }
         System.out.println("PyTorch: " + String.join(" ", cmd));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();

@@ -80,11 +80,15 @@ public final class TrainStepBenchmark implements BenchmarkCommand, Callable<Inte
     boolean profile;
 
     @Option(names = "--model", description = "Time this family's own training step (its --config, default conf/<model>-pixel32.yaml) "
-            + "instead of the EncDiff reference network; VAE families are compared with bench/vae_train_step.py.")
+            + "instead of the EncDiff reference network; VAE families are compared with bench/vae_train_step.py, vqae with bench/vq_train_step.py.")
     String model;
 
     @Option(names = "--config", description = "With --model: the config (default conf/<model>-pixel32.yaml, else the family's defaults).")
     Path config;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "With --model: override a config key (repeatable), e.g. "
+            + "--set firstStage.checkpoint=<vqae ckpt> for a latent model (its batches then carry the first stage's latents).")
+    List<String> sets = new ArrayList<>();
 
     @Option(names = "--vae-script", defaultValue = "bench/vae_train_step.py", description = "PyTorch twin of the VAE families (default ${DEFAULT-VALUE}).")
     Path vaeScript;
@@ -101,7 +105,7 @@ public final class TrainStepBenchmark implements BenchmarkCommand, Callable<Inte
         if (model != null) {
             Path cfg = config != null ? config : Path.of("conf", model + "-pixel32.yaml");
             String text = config != null || Files.exists(cfg) ? Files.readString(cfg) : "";
-            return new FamilyStepTiming(model, text, batch, Math.max(steps, 1), warmup, python, vaeScript, skipPytorch, threads).run();
+            return new FamilyStepTiming(model, text, batch, Math.max(steps, 1), warmup, python, vaeScript, skipPytorch, threads, sets).run();
         }
         int mc = Math.max(8, (int) Math.round(64 * sizeScale));
         List<Integer> mult = List.of(1, 2, 4, 4);
