@@ -170,6 +170,57 @@ class LatentDiffusionTest {
         assertTrue(Files.readString(eval.resolve("metrics.md")).contains("## Reconstruction"));
     }
 
+    static final String DDPM = """
+            model:
+              imageSize: 16
+              unet: {modelChannels: 8, channelMult: [1, 2], numResBlocks: 1, attentionResolutions: [], numHeads: 2, groups: 4}
+            firstStage: {required: true}
+            diffusion: {schedule: {schedule: linear, timesteps: 100}}
+            optimizer: {lr: 1.0e-3, warmupSteps: 0}
+            train: {batchSize: 4}
+            """;
+    static final String DISDIFF = """
+            model:
+              imageSize: 16
+              unet: {modelChannels: 8, channelMult: [1, 2], numResBlocks: 1, attentionResolutions: [], numHeads: 2, groups: 4}
+              encoder: {channels: 8, downsamples: 2, resBlocks: 1, outDim: 12}
+              latentUnit: 3
+              unitDim: 4
+            firstStage: {required: true}
+            diffusion: {schedule: {schedule: linear, timesteps: 100}}
+            optimizer: {lr: 1.0e-3, warmupSteps: 0}
+            train: {batchSize: 4}
+            """;
+
+    @Test
+    void latentDdpmAndLatentDisDiffTrainOnTheSameFirstStage() throws Exception {
+        Path ddpmCfg = tmp.resolve("ddpm.yaml"), disCfg = tmp.resolve("disdiff.yaml");
+        Files.writeString(ddpmCfg, DDPM);
+        Files.writeString(disCfg, DISDIFF);
+        Path ddpmRun = tmp.resolve("ddpm");
+        CliRun.Result r = CliRun.run("train", "--model", "ddpm", "--config", ddpmCfg.toString(), "--set", "firstStage.checkpoint=" + vq,
+                "--data", latents, "--run-dir", ddpmRun.toString(), "--steps", "1");
+        assertEquals(0, r.code(), r.err());
+        Path parent = Trainer.checkpoints(ddpmRun).get(0);
+        Path run = tmp.resolve("disdiff");
+        r = CliRun.run("train", "--model", "disdiff", "--config", disCfg.toString(), "--set", "firstStage.checkpoint=" + vq,
+                "--set", "pretrained.checkpoint=" + parent, "--data", latents, "--run-dir", run.toString(), "--steps", "2");
+        assertEquals(0, r.code(), r.err());
+        Path ckpt = Trainer.checkpoints(run).get(Trainer.checkpoints(run).size() - 1);
+        Checkpoint c = Checkpoint.read(new ByteArrayInputStream(Files.readAllBytes(ckpt)), ckpt.toString());
+        assertEquals(List.of("pretrained.checkpoint", "firstStage.checkpoint"), c.provenance().parents().stream().map(p -> p.key()).toList());
+        var m = Families.load(c, ckpt.toString(), ParentBytes.reader(new Configuration()));
+        INDArray x = ShardDataset.open(URI.create(latents), new Configuration()).scan(
+                ShardDataset.open(URI.create(latents), new Configuration()).rowRange(0, 2), 2).next().batch().images();
+        var o = new org.factorlab.model.Decoding.Options(org.factorlab.diffusion.DdimConfig.of(2, 0), org.factorlab.model.Decoding.Start.INVERTED, 0);
+        assertArrayEquals(new long[]{2, 3, 16, 16}, m.decoding().get().reconstruct(x, o).shape(), "decoded through the first stage");
+        assertArrayEquals(new long[]{3, 2, 3, 16, 16}, m.partialConditioning().get().partial(x, o).shape());
+        // a DisDiff whose first stage is not its parent's
+        r = CliRun.run("train", "--model", "disdiff", "--config", disCfg.toString(), "--set", "firstStage.checkpoint=" + otherVq,
+                "--set", "pretrained.checkpoint=" + parent, "--data", latents, "--run-dir", tmp.resolve("bad-dis").toString(), "--steps", "1");
+        assertError(r, "pretrained.checkpoint", parent.toString(), "firstStage.checkpoint");
+    }
+
     @Test
     void badInputsAreOneClearErrorNamingTheFileAndTheKey() throws Exception {
         // a first stage of another family
