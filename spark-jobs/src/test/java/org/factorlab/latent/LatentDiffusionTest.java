@@ -198,8 +198,9 @@ class LatentDiffusionTest {
         Files.writeString(ddpmCfg, DDPM);
         Files.writeString(disCfg, DISDIFF);
         Path ddpmRun = tmp.resolve("ddpm");
+        // the parent encodes its latents on the fly from image shards (the official code's way)
         CliRun.Result r = CliRun.run("train", "--model", "ddpm", "--config", ddpmCfg.toString(), "--set", "firstStage.checkpoint=" + vq,
-                "--data", latents, "--run-dir", ddpmRun.toString(), "--steps", "1");
+                "--set", "firstStage.latents=encode", "--data", images, "--run-dir", ddpmRun.toString(), "--steps", "1");
         assertEquals(0, r.code(), r.err());
         Path parent = Trainer.checkpoints(ddpmRun).get(0);
         Path run = tmp.resolve("disdiff");
@@ -217,7 +218,8 @@ class LatentDiffusionTest {
         assertArrayEquals(new long[]{3, 2, 3, 16, 16}, m.partialConditioning().get().partial(x, o).shape());
         // a DisDiff whose first stage is not its parent's
         r = CliRun.run("train", "--model", "disdiff", "--config", disCfg.toString(), "--set", "firstStage.checkpoint=" + otherVq,
-                "--set", "pretrained.checkpoint=" + parent, "--data", latents, "--run-dir", tmp.resolve("bad-dis").toString(), "--steps", "1");
+                "--set", "firstStage.latents=encode", "--set", "pretrained.checkpoint=" + parent, "--data", images,
+                "--run-dir", tmp.resolve("bad-dis").toString(), "--steps", "1");
         assertError(r, "pretrained.checkpoint", parent.toString(), "firstStage.checkpoint");
     }
 
