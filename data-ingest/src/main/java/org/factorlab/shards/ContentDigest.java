@@ -9,7 +9,8 @@ import org.factorlab.ingest.Example;
 
 /**
  * SHA-256 over what a shard holds, not how Parquet laid it out: for each row in stored order its index (int64), its
- * factor classes and attributes (int32 each) and its image bytes, all big-endian. Parquet files of the same rows are
+ * factor classes and attributes (int32 each), its image bytes and, in latent shards, its latent (float32), all
+ * big-endian. Parquet files of the same rows are
  * not byte-identical across JVMs (parquet-mr writes each column's encoding list from a hash set whose order depends
  * on the JVM), so datasets are compared by this digest; the per-file SHA-256 stays for corruption checks.
  *
@@ -28,6 +29,15 @@ public final class ContentDigest {
         for (int f : factors) putInt(f);
         for (int a : attributes) putInt(a);
         digest.update(image);
+    }
+
+    /** Adds one latent-shard row: the image row, then its latent as big-endian float32 bits. */
+    public void add(long index, int[] factors, int[] attributes, byte[] image, float[] latent) {
+        add(index, factors, attributes, image);
+        if (latent == null) return;
+        ByteBuffer b = ByteBuffer.allocate(4 * latent.length);
+        for (float v : latent) b.putFloat(v);
+        digest.update(b.array());
     }
 
     /** Adds one spilled row (the spill record has the same field order as the digest). */
@@ -51,7 +61,7 @@ public final class ContentDigest {
         ContentDigest d = new ContentDigest();
         while (rows.hasNext()) {
             Example e = rows.next();
-            d.add(e.index(), e.factors(), e.attributes(), e.image());
+            d.add(e.index(), e.factors(), e.attributes(), e.image(), e.latent());
         }
         return d.hex();
     }

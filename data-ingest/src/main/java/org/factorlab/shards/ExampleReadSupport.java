@@ -32,6 +32,8 @@ final class ExampleReadSupport extends ReadSupport<Example> {
     @Override
     public ReadContext init(InitContext context) {
         MessageType file = context.getFileSchema();
+        if (images && spec.hasLatent() && !file.containsField(ShardSchema.LATENT))
+            throw new IllegalArgumentException("no '" + ShardSchema.LATENT + "' column, but the manifest's 'latent' says the rows carry one");
         // the file must hold every requested column with the same type; checkContains throws otherwise
         file.checkContains(requested);
         return new ReadContext(requested);
@@ -50,6 +52,8 @@ final class ExampleReadSupport extends ReadSupport<Example> {
         private byte[] image;
         private int[] factors;
         private int[] attributes;
+        private float[] latent;
+        private final int latentFloats = spec.hasLatent() ? spec.latent().size() : 0;
         private final Converter[] fields;
         private final GroupConverter root;
 
@@ -93,6 +97,17 @@ final class ExampleReadSupport extends ReadSupport<Example> {
                     }
                 };
             }
+            if (images && spec.hasLatent()) fields[f++] = new PrimitiveConverter() {
+                @Override
+                public void addBinary(Binary value) {
+                    java.nio.ByteBuffer buf = value.toByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                    if (buf.remaining() != 4 * latentFloats)
+                        throw new IllegalArgumentException("row " + index + " [" + ShardSchema.LATENT + "]: " + buf.remaining()
+                                + " bytes, the manifest's latent.shape " + spec.latent().shape() + " needs " + 4 * latentFloats);
+                    latent = new float[latentFloats];
+                    buf.asFloatBuffer().get(latent);
+                }
+            };
             root = new GroupConverter() {
                 @Override
                 public Converter getConverter(int fieldIndex) {
@@ -104,6 +119,7 @@ final class ExampleReadSupport extends ReadSupport<Example> {
                     image = NO_IMAGE;
                     factors = new int[k];
                     attributes = new int[a];
+                    latent = null;
                 }
 
                 @Override
@@ -114,7 +130,7 @@ final class ExampleReadSupport extends ReadSupport<Example> {
 
         @Override
         public Example getCurrentRecord() {
-            return new Example(index, image, factors, attributes);
+            return new Example(index, image, factors, attributes, latent);
         }
 
         @Override

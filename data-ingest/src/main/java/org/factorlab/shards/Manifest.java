@@ -16,6 +16,7 @@ import org.apache.hadoop.fs.Path;
 import org.factorlab.data.DatasetSpec;
 import org.factorlab.data.Factor;
 import org.factorlab.data.ImageShape;
+import org.factorlab.data.LatentSpec;
 import org.factorlab.ingest.InvalidInputException;
 import org.factorlab.provenance.Digests;
 import org.factorlab.provenance.Provenance;
@@ -23,13 +24,17 @@ import org.factorlab.provenance.Provenance;
 /**
  * The manifest of a shard dataset, {@value #FILE_NAME} in the dataset directory, written last: a dataset without
  * one does not exist. It names the dataset, its factors (names, sizes, stored values), attributes, image shape,
- * row count, shuffle seed, each shard (file name, rows, bytes, SHA-256) and the provenance of the write.
+ * row count, shuffle seed, each shard (file name, rows, bytes, SHA-256) and the provenance of the write. Latent
+ * shards ({@code factorlab encode-latents}) add {@code latent}: the latent's shape and its lineage (the first-stage
+ * checkpoint's SHA-256, the source shards' manifest SHA-256); image-only manifests leave it out.
  */
 @JsonPropertyOrder({"format", "formatVersion", "dataset", "factors", "attributes", "imageShape", "rows", "shardCount", "rowsPerShard",
-        "shuffleSeed", "compression", "shards", "contentSha256", "provenance"})
+        "shuffleSeed", "compression", "shards", "contentSha256", "latent", "provenance"})
 public record Manifest(String format, int formatVersion, String dataset, List<Factor> factors, List<String> attributes,
                       ImageShape imageShape, long rows, int shardCount, long rowsPerShard, long shuffleSeed, String compression,
-                      List<Shard> shards, String contentSha256, Provenance provenance) {
+                      List<Shard> shards, String contentSha256,
+                      @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) LatentSpec latent,
+                      Provenance provenance) {
     public static final String FILE_NAME = "_manifest.json";
     public static final String FORMAT = "factorlab-shards";
     public static final int FORMAT_VERSION = 1;
@@ -59,6 +64,14 @@ public record Manifest(String format, int formatVersion, String dataset, List<Fa
         }
     }
 
+    /** An image-only manifest. */
+    public Manifest(String format, int formatVersion, String dataset, List<Factor> factors, List<String> attributes,
+                    ImageShape imageShape, long rows, int shardCount, long rowsPerShard, long shuffleSeed, String compression,
+                    List<Shard> shards, String contentSha256, Provenance provenance) {
+        this(format, formatVersion, dataset, factors, attributes, imageShape, rows, shardCount, rowsPerShard, shuffleSeed, compression,
+                shards, contentSha256, null, provenance);
+    }
+
     public Manifest {
         factors = factors == null ? List.of() : List.copyOf(factors);
         attributes = attributes == null ? List.of() : List.copyOf(attributes);
@@ -68,7 +81,7 @@ public record Manifest(String format, int formatVersion, String dataset, List<Fa
     /** The dataset the shards hold. */
     @JsonIgnore
     public DatasetSpec spec() {
-        return new DatasetSpec(dataset, factors, imageShape, attributes);
+        return new DatasetSpec(dataset, factors, imageShape, attributes, latent);
     }
 
     /**

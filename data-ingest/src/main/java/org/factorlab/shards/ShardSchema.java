@@ -12,12 +12,14 @@ import org.factorlab.data.DatasetSpec;
 /**
  * The Parquet schema of a shard (docs/data.md): {@code index} (int64), {@code image} (raw HWC uint8 bytes), per
  * factor an int32 class column named after the factor and a double column {@code <factor>_value}, then one int32
- * column per attribute. Every column is required.
+ * column per attribute, and in latent shards a binary {@code latent} column last. Every column is required.
  */
 public final class ShardSchema {
     public static final String INDEX = "index";
     public static final String IMAGE = "image";
     public static final String VALUE_SUFFIX = "_value";
+    /** Latent shards only: the first-stage latent, raw little-endian float32 in CHW order ({@link org.factorlab.data.LatentSpec}). */
+    public static final String LATENT = org.factorlab.data.LatentSpec.COLUMN;
 
     private ShardSchema() {
     }
@@ -31,7 +33,7 @@ public final class ShardSchema {
         return build(spec, true);
     }
 
-    /** The schema without the image column: reads only the small columns (factor tables, indices). */
+    /** The schema without the image (and latent) column: reads only the small columns (factor tables, indices). */
     public static MessageType withoutImage(DatasetSpec spec) {
         return build(spec, false);
     }
@@ -46,13 +48,15 @@ public final class ShardSchema {
         for (String f : spec.factorNames())
             fields.add(Types.required(PrimitiveTypeName.DOUBLE).named(unique(names, valueColumn(f), spec)));
         for (String a : spec.attributes()) fields.add(Types.required(PrimitiveTypeName.INT32).named(unique(names, a, spec)));
+        if (withImage && spec.hasLatent()) fields.add(Types.required(PrimitiveTypeName.BINARY).named(unique(names, LATENT, spec)));
+        else names.add(LATENT);
         return new MessageType("factorlab_" + spec.name().replaceAll("[^A-Za-z0-9_]", "_"), fields);
     }
 
     private static String unique(java.util.Set<String> names, String name, DatasetSpec spec) {
         if (!names.add(name))
             throw new IllegalArgumentException("dataset '" + spec.name() + "': column name '" + name
-                    + "' is used twice (factor, attribute or reserved names index, image, *" + VALUE_SUFFIX + ")");
+                    + "' is used twice (factor, attribute or reserved names index, image, latent, *" + VALUE_SUFFIX + ")");
         return name;
     }
 }

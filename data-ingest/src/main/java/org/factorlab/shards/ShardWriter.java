@@ -167,6 +167,8 @@ public final class ShardWriter implements RawReader.ExampleSink, AutoCloseable {
      */
     public static ShardWriter create(URI output, DatasetSpec spec, Options options, Configuration conf) throws IOException {
         ShardSchema.of(spec); // column names must be unique
+        if (spec.hasLatent())
+            throw new IllegalArgumentException("dataset " + spec.name() + ": latent shards are written by LatentShards (factorlab encode-latents), not ShardWriter");
         Path dir = new Path(output);
         FileSystem fs = dir.getFileSystem(conf);
         dir = fs.makeQualified(dir);
@@ -401,6 +403,14 @@ public final class ShardWriter implements RawReader.ExampleSink, AutoCloseable {
 
     /** Moves the shards into place, removes stale leftovers, then writes the manifest (temp name, rename). */
     private void publish(Path tmp, Manifest m) throws IOException {
+        publish(fs, dir, tmp, m);
+    }
+
+    /**
+     * Moves the shards of {@code m} from {@code tmp} into {@code dir}, removes stale shards and temporaries, then
+     * writes the manifest under a temporary name and renames it: readers see the new dataset only once it is whole.
+     */
+    static void publish(FileSystem fs, Path dir, Path tmp, Manifest m) throws IOException {
         Set<String> names = new HashSet<>();
         for (Manifest.Shard s : m.shards()) names.add(s.file());
         for (FileStatus st : fs.listStatus(dir)) {
@@ -423,6 +433,10 @@ public final class ShardWriter implements RawReader.ExampleSink, AutoCloseable {
     }
 
     private void removeStaleTemporaries(Path keep) throws IOException {
+        removeStaleTemporaries(fs, dir, keep);
+    }
+
+    static void removeStaleTemporaries(FileSystem fs, Path dir, Path keep) throws IOException {
         for (FileStatus st : fs.listStatus(dir)) {
             String name = st.getPath().getName();
             if ((name.startsWith(TEMP_PREFIX) && !name.equals(keep.getName())) || name.equals(Manifest.FILE_NAME + ".tmp"))
@@ -430,7 +444,7 @@ public final class ShardWriter implements RawReader.ExampleSink, AutoCloseable {
         }
     }
 
-    private static String firstDifference(Manifest a, Manifest b) {
+    static String firstDifference(Manifest a, Manifest b) {
         if (a.rows() != b.rows()) return a.rows() + " rows there, " + b.rows() + " now";
         if (a.shards().size() != b.shards().size()) return a.shards().size() + " shards there, " + b.shards().size() + " now";
         for (int i = 0; i < a.shards().size(); i++)

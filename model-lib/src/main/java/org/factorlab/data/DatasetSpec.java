@@ -7,11 +7,12 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * What a dataset is: its ground-truth factors (possibly none, as for CelebA), image geometry and any extra
- * per-image attributes (CelebA's 40 binary attributes). The row order of a full grid dataset is given by
+ * What a dataset is: its ground-truth factors (possibly none, as for CelebA), image geometry, any extra
+ * per-image attributes (CelebA's 40 binary attributes) and, for latent shards, the first-stage latent each row
+ * carries ({@code latent}, null for image-only shards). The row order of a full grid dataset is given by
  * {@link #grid()}.
  */
-public record DatasetSpec(String name, List<Factor> factors, ImageShape imageShape, List<String> attributes) {
+public record DatasetSpec(String name, List<Factor> factors, ImageShape imageShape, List<String> attributes, LatentSpec latent) {
     public DatasetSpec {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(imageShape, "imageShape");
@@ -24,8 +25,22 @@ public record DatasetSpec(String name, List<Factor> factors, ImageShape imageSha
             if (!seen.add(a)) throw new IllegalArgumentException("dataset '" + name + "': duplicate column " + a);
     }
 
+    public DatasetSpec(String name, List<Factor> factors, ImageShape imageShape, List<String> attributes) {
+        this(name, factors, imageShape, attributes, null);
+    }
+
     public DatasetSpec(String name, List<Factor> factors, ImageShape imageShape) {
-        this(name, factors, imageShape, List.of());
+        this(name, factors, imageShape, List.of(), null);
+    }
+
+    /** Whether rows carry a first-stage latent. */
+    public boolean hasLatent() {
+        return latent != null;
+    }
+
+    /** The same dataset with rows that carry {@code latent} (null: image-only). */
+    public DatasetSpec withLatent(LatentSpec latent) {
+        return new DatasetSpec(name, factors, imageShape, attributes, latent);
     }
 
     public boolean hasFactors() {
@@ -55,7 +70,7 @@ public record DatasetSpec(String name, List<Factor> factors, ImageShape imageSha
     }
 
     public DatasetSpec withImageShape(ImageShape shape) {
-        return new DatasetSpec(name, factors, shape, attributes);
+        return new DatasetSpec(name, factors, shape, attributes, latent);
     }
 
     /** The same dataset with each factor restricted to the given classes (null keeps a factor whole). */
@@ -71,6 +86,6 @@ public record DatasetSpec(String name, List<Factor> factors, ImageShape imageSha
             for (int i = 0; i < keep.length; i++) v[i] = f.value(keep[i]);
             out.add(new Factor(f.name(), keep.length, v));
         }
-        return new DatasetSpec(name, out, imageShape, attributes);
+        return new DatasetSpec(name, out, imageShape, attributes, latent);
     }
 }

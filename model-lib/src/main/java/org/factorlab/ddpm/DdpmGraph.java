@@ -27,7 +27,7 @@ public final class DdpmGraph {
     public static SameDiff training(DdpmConfig cfg, DataType dt, long seed) {
         SameDiff sd = SameDiff.create();
         SDVariable pred = denoiser(sd, cfg, dt, seed);
-        SDVariable diff = pred.sub(image(sd, TARGET, dt, cfg.model()));
+        SDVariable diff = pred.sub(diffused(sd, TARGET, dt, cfg));
         SDVariable elementwise = switch (cfg.diffusion().loss()) {
             case L1 -> sd.math().abs(diff);
             case MSE -> diff.mul(diff);
@@ -46,8 +46,14 @@ public final class DdpmGraph {
 
     private static SDVariable denoiser(SameDiff sd, DdpmConfig cfg, DataType dt, long seed) {
         Scope s = Scope.root(sd, dt, seed).child(UNET_SCOPE);
-        SDVariable xt = image(sd, XT, dt, cfg.model());
-        return UNet.build(s, cfg.model().unetConfig(), xt, sd.placeHolder(T, dt, -1), null, 0, 0, null, 0).rename(PRED);
+        SDVariable xt = diffused(sd, XT, dt, cfg);
+        return UNet.build(s, cfg.unetConfig(), xt, sd.placeHolder(T, dt, -1), null, 0, 0, null, 0).rename(PRED);
+    }
+
+    /** What the diffusion runs on: images, or the first stage's latent. */
+    static SDVariable diffused(SameDiff sd, String name, DataType dt, DdpmConfig cfg) {
+        int c = cfg.firstStage().diffusionChannels(cfg.model().imageChannels()), r = cfg.firstStage().diffusionSize(cfg.model().imageSize());
+        return sd.placeHolder(name, dt, -1, c, r, r);
     }
 
     static SDVariable image(SameDiff sd, String name, DataType dt, DdpmConfig.Model m) {

@@ -9,7 +9,10 @@ import org.factorlab.diffusion.DdimConfig;
 import org.factorlab.diffusion.DdimSampler;
 import org.factorlab.diffusion.Denoiser;
 import org.factorlab.diffusion.GaussianDiffusion;
+import org.factorlab.latent.FirstStage;
+import org.factorlab.latent.FirstStageConfig;
 import org.factorlab.model.Generator;
+import org.factorlab.model.Parents;
 import org.factorlab.model.RepresentationEncoder;
 import org.factorlab.model.TrainedModel;
 import org.factorlab.nn.CompiledGraph;
@@ -25,13 +28,37 @@ public final class DdpmModel implements TrainedModel, Generator {
     private final GaussianDiffusion diffusion;
     private final SameDiff sd;
     private final CompiledGraph compiled;
+    /** A latent model's first stage: samples are decoded through it; null in pixel space. */
+    private final FirstStage firstStage;
 
     public DdpmModel(DdpmConfig config, Map<String, INDArray> parameters) {
+        this(config, parameters, null);
+    }
+
+    public DdpmModel(DdpmConfig config, Map<String, INDArray> parameters, FirstStage firstStage) {
+        if (config.firstStage().latent() != (firstStage != null))
+            throw new IllegalArgumentException(FirstStageConfig.KEY + ": " + (firstStage == null
+                    ? "a latent model needs its first stage (load it with its parents)" : "a pixel model takes no first stage"));
+        this.firstStage = firstStage;
         this.config = config;
         this.diffusion = new GaussianDiffusion(config.diffusion());
         this.sd = DdpmGraph.denoiser(config, DataType.FLOAT, 0);
         GraphParameters.assign(sd, parameters, DdpmFamily.NAME);
         this.compiled = CompiledGraph.outputs(sd, List.of(DdpmGraph.PRED));
+    }
+
+    /** The model of a "ddpm" checkpoint with its parents (a latent model's first stage). */
+    public static DdpmModel fromCheckpoint(Checkpoint c, Parents parents, String nameForErrors) {
+        if (!DdpmFamily.NAME.equals(c.model()))
+            throw new IllegalArgumentException(nameForErrors + ": a '" + c.model() + "' checkpoint, not " + DdpmFamily.NAME);
+        DdpmConfig cfg = DdpmConfig.parse(c.provenance().configText(), nameForErrors + " [config.yaml]");
+        try {
+            FirstStage fs = FirstStage.load(cfg.firstStage(), cfg.model().imageSize(), cfg.model().imageChannels(), parents,
+                    nameForErrors + " [config.yaml]");
+            return new DdpmModel(cfg, c.inferenceParameters(), fs);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(nameForErrors + ": " + e.getMessage(), e);
+        }
     }
 
     public static DdpmModel fromCheckpoint(Checkpoint c, String nameForErrors) {
@@ -90,7 +117,14 @@ public final class DdpmModel implements TrainedModel, Generator {
     public INDArray sample(int n, DdimConfig ddim, long seed) {
         if (n < 1) throw new IllegalArgumentException("sample: n must be >= 1, got " + n);
         var m = config.model();
-        return new DdimSampler(diffusion, ddim).sample(denoiser(), DataType.FLOAT, new long[]{n, m.imageChannels(), m.imageSize(), m.imageSize()}, seed);
+        int c = config.firstStage().diffusionChannels(m.imageChannels()), r = config.firstStage().diffusionSize(m.imageSize());
+        INDArray x0 = new DdimSampler(diffusion, ddim).sample(denoiser(), DataType.FLOAT, new long[]{n, c, r, r}, seed);
+        return firstStage == null ? x0 : firstStage.decode(x0);
+    }
+
+    @Override
+    public Optional<org.factorlab.model.Decoding> firstStage() {
+        return Optional.ofNullable(firstStage).map(FirstStage::autoencoder);
     }
 
 }

@@ -8,6 +8,8 @@ import org.factorlab.data.Batch;
 import org.factorlab.diffusion.GaussianDiffusion;
 import org.factorlab.diffusion.NoisedBatch;
 import org.factorlab.diffusion.SeededNoise;
+import org.factorlab.latent.FirstStage;
+import org.factorlab.latent.FirstStageConfig;
 import org.factorlab.nn.GradientCheck;
 import org.factorlab.train.GraphSession;
 import org.factorlab.train.Losses;
@@ -21,13 +23,23 @@ public final class DdpmSession extends GraphSession {
     private final DdpmConfig config;
     private final DataType dtype;
     private final GaussianDiffusion diffusion;
+    private final FirstStage firstStage;
 
     public DdpmSession(DdpmConfig config, long seed) {
         this(config, seed, DataType.FLOAT);
     }
 
     public DdpmSession(DdpmConfig config, long seed, DataType dtype) {
+        this(config, seed, dtype, null);
+    }
+
+    /** A session whose diffusion runs on {@code firstStage}'s latent (null: pixels). */
+    public DdpmSession(DdpmConfig config, long seed, DataType dtype, FirstStage firstStage) {
         super(DdpmFamily.NAME, spec(config, DdpmGraph.training(config, dtype, seed)), seed);
+        if (config.firstStage().latent() != (firstStage != null))
+            throw new IllegalArgumentException(FirstStageConfig.KEY + ": " + (firstStage == null
+                    ? "names a first stage, but none was loaded (open the family with its parents)" : "is empty, but a first stage was given"));
+        this.firstStage = firstStage;
         this.config = config;
         this.dtype = dtype;
         this.diffusion = new GaussianDiffusion(config.diffusion());
@@ -42,6 +54,7 @@ public final class DdpmSession extends GraphSession {
     protected Map<String, INDArray> feed(Batch batch, long stepSeed) {
         INDArray x0 = batch.images().castTo(dtype);
         checkImages(x0, config.model(), DdpmFamily.NAME);
+        if (firstStage != null) x0 = firstStage.latents(batch, dtype);
         NoisedBatch nb = diffusion.noised(x0, new SeededNoise(stepSeed));
         Map<String, INDArray> ph = new LinkedHashMap<>();
         ph.put(DdpmGraph.XT, nb.xt());

@@ -3,6 +3,7 @@ package org.factorlab.disdiff;
 import java.util.List;
 import org.factorlab.config.ConfigTree;
 import org.factorlab.ddpm.DdpmConfig;
+import org.factorlab.latent.FirstStageConfig;
 import org.factorlab.diffusion.DiffusionConfig;
 import org.factorlab.diffusion.Parameterization;
 import org.factorlab.nn.EncoderConfig;
@@ -15,8 +16,8 @@ import org.factorlab.train.optim.OptimizerConfig;
  * A {@code disdiff} run's configuration (defaults: {@code disdiff-defaults.yaml}, the official code's values). Errors
  * name the file and the key.
  */
-public record DisDiffConfig(Pretrained pretrained, Model model, Disentangle disentangle, DiffusionConfig diffusion,
-                            OptimizerConfig optimizer, TrainSettings train) {
+public record DisDiffConfig(Pretrained pretrained, FirstStageConfig firstStage, Model model, Disentangle disentangle,
+                            DiffusionConfig diffusion, OptimizerConfig optimizer, TrainSettings train) {
     /** Config key of the parent checkpoint. */
     public static final String PRETRAINED_KEY = "pretrained.checkpoint";
     private static final String DEFAULTS = "disdiff-defaults.yaml";
@@ -24,6 +25,21 @@ public record DisDiffConfig(Pretrained pretrained, Model model, Disentangle dise
     public DisDiffConfig {
         if (pretrained == null || model == null || disentangle == null || diffusion == null || optimizer == null || train == null)
             throw new IllegalArgumentException("config needs pretrained, model, disentangle, diffusion, optimizer and train sections");
+        if (firstStage == null) firstStage = FirstStageConfig.pixels();
+    }
+
+    /** The parent's U-Net over the space the diffusion runs in: pixels, or the first stage's latent. */
+    public UNetConfig unetConfig() {
+        return model.parentModel().unetConfig(firstStage.diffusionChannels(model.imageChannels()), firstStage.diffusionSize(model.imageSize()));
+    }
+
+    /** Channels and side of what the diffusion runs on. */
+    public int diffusionChannels() {
+        return firstStage.diffusionChannels(model.imageChannels());
+    }
+
+    public int diffusionSize() {
+        return firstStage.diffusionSize(model.imageSize());
     }
 
     /** The parent {@code ddpm} checkpoint (URI or local path); required to train or load, empty in the defaults. */
@@ -82,6 +98,11 @@ public record DisDiffConfig(Pretrained pretrained, Model model, Disentangle dise
 
     private void validate(String source) {
         DdpmConfig.validateModel(model.parentModel(), source);
+        try {
+            unetConfig();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(source + " [" + e.getMessage(), e);
+        }
         try {
             model.encoderConfig();
         } catch (IllegalArgumentException e) {

@@ -8,6 +8,9 @@ import java.util.Objects;
 import org.factorlab.ddpm.DdpmConfig;
 import org.factorlab.ddpm.DdpmFamily;
 import org.factorlab.ddpm.DdpmGraph;
+import org.factorlab.data.DatasetSpec;
+import org.factorlab.latent.FirstStage;
+import org.factorlab.latent.FirstStageConfig;
 import org.factorlab.model.ModelFamily;
 import org.factorlab.model.ParentRef;
 import org.factorlab.model.Parents;
@@ -52,7 +55,18 @@ public final class DisDiffFamily implements ModelFamily {
         if (c.pretrained().checkpoint().isBlank())
             throw new IllegalArgumentException(DisDiffConfig.PRETRAINED_KEY + ": required: the ddpm checkpoint DisDiff builds on "
                     + "(in the config, or --set " + DisDiffConfig.PRETRAINED_KEY + "=<checkpoint>)");
-        return List.of(new ParentRef(DisDiffConfig.PRETRAINED_KEY, c.pretrained().checkpoint(), DdpmFamily.NAME));
+        List<ParentRef> out = new java.util.ArrayList<>(List.of(new ParentRef(DisDiffConfig.PRETRAINED_KEY, c.pretrained().checkpoint(), DdpmFamily.NAME)));
+        out.addAll(FirstStage.parents(c.firstStage()));
+        return out;
+    }
+
+    @Override
+    public void checkData(String configText, DatasetSpec spec, Parents parents, String dataName) {
+        FirstStage.checkData(parse(configText, NAME + " config").firstStage(), spec, parents, dataName);
+    }
+
+    private static FirstStage firstStage(DisDiffConfig c, Parents parents, String source) {
+        return FirstStage.load(c.firstStage(), c.model().imageSize(), c.model().imageChannels(), parents, source);
     }
 
     @Override
@@ -63,7 +77,7 @@ public final class DisDiffFamily implements ModelFamily {
     @Override
     public TrainingSession open(String configText, long seed, Parents parents) {
         DisDiffConfig c = parse(configText, NAME + " config");
-        return new DisDiffSession(c, seed, parentUnet(c, parents, NAME + " config"), DataType.FLOAT);
+        return new DisDiffSession(c, seed, parentUnet(c, parents, NAME + " config"), DataType.FLOAT, firstStage(c, parents, NAME + " config"));
     }
 
     @Override
@@ -75,7 +89,8 @@ public final class DisDiffFamily implements ModelFamily {
     public TrainedModel load(Checkpoint checkpoint, Parents parents, String nameForErrors) {
         DisDiffConfig c = configOf(checkpoint, nameForErrors);
         try {
-            return new DisDiffModel(c, trainedParameters(checkpoint), parentUnet(c, parents, nameForErrors + " [config.yaml]"));
+            return new DisDiffModel(c, trainedParameters(checkpoint), parentUnet(c, parents, nameForErrors + " [config.yaml]"),
+                    firstStage(c, parents, nameForErrors + " [config.yaml]"));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(nameForErrors + ": " + e.getMessage(), e);
         }
@@ -112,6 +127,15 @@ public final class DisDiffFamily implements ModelFamily {
         Parents.Parent p = parents.get(DisDiffConfig.PRETRAINED_KEY);
         String uri = p.ref().uri();
         DdpmConfig pc = DdpmConfig.parse(p.checkpoint().provenance().configText(), uri + " [config.yaml]");
+        // the parent's U-Net must have been trained on this model's diffusion space: the same first stage, or pixels
+        String theirFs = p.checkpoint().provenance().parents().stream().filter(x -> x.key().equals(FirstStageConfig.KEY))
+                .map(org.factorlab.provenance.Provenance.Parent::sha256).findFirst().orElse(null);
+        String mineFs = c.firstStage().latent() ? parents.get(FirstStageConfig.KEY).sha256() : null;
+        if (!Objects.equals(theirFs, mineFs))
+            throw new IllegalArgumentException(DisDiffConfig.PRETRAINED_KEY + ": the parent " + uri + " runs on "
+                    + (theirFs == null ? "pixels" : "the latent of the first stage " + pc.firstStage().checkpoint() + " (SHA-256 " + theirFs + ")")
+                    + " but " + source + " on " + (mineFs == null ? "pixels" : "the latent of " + FirstStageConfig.KEY + " "
+                    + c.firstStage().checkpoint() + " (SHA-256 " + mineFs + ")") + "; set " + FirstStageConfig.KEY + " to the parent's first stage");
         DdpmConfig.Model mine = c.model().parentModel(), theirs = pc.model();
         same("model.imageSize", mine.imageSize(), theirs.imageSize(), uri, source);
         same("model.imageChannels", mine.imageChannels(), theirs.imageChannels(), uri, source);

@@ -8,6 +8,8 @@ import org.factorlab.nn.MatrixExp;
 import org.factorlab.nn.Scope;
 import org.factorlab.nn.UNet;
 import org.factorlab.nn.UNetConfig;
+import org.factorlab.vq.VqConfig;
+import org.factorlab.vq.VqNetworks;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -63,6 +65,8 @@ public final class DisDiffGraph {
     public static final String COND_SCOPE = "cond";
     /** W of the part embedding, {@code [E/2, E/2]} (the official nn.Embedding weight, N(0, 1) at start). */
     public static final String PART_LATENTS = PART_SCOPE + "/latents";
+    /** Scope of the first stage's decoder inside a latent model's training graph (frozen). */
+    public static final String FIRST_STAGE_SCOPE = "first_stage";
     /** Keeps ||a|| differentiable at a = 0 (G starts at 0, so z_hat_new = z_hat exactly): its gradient there is 0, as torch.norm's. */
     static final double NORM_EPS = 1e-12;
 
@@ -73,9 +77,25 @@ public final class DisDiffGraph {
     public record Built(SameDiff sd, List<String> batchNormLayers) {
     }
 
+    /**
+     * A latent model's first-stage decoder in the disentangling loss: x0_hat (a scaled latent) / {@code scale}, then
+     * post_quant_conv and the decoder without quantising (the differentiable path), with frozen parameters.
+     */
+    public record LatentDecoder(VqConfig.Model model, double scale) {
+    }
+
     /** The training graph: {@link #RECON}, {@link #DIS_VARIANT}, {@link #DIS_INVARIANT} and {@link #TOTAL}. */
     public static Built training(DisDiffConfig cfg, DataType dt, long seed) {
-        return training(cfg, dt, seed, false);
+        return training(cfg, dt, seed, false, null);
+    }
+
+    /** The training graph of a latent model ({@code firstStage} null: pixels). */
+    public static Built training(DisDiffConfig cfg, DataType dt, long seed, LatentDecoder firstStage) {
+        return training(cfg, dt, seed, false, firstStage);
+    }
+
+    static Built training(DisDiffConfig cfg, DataType dt, long seed, boolean stopGradientInputs) {
+        return training(cfg, dt, seed, stopGradientInputs, null);
     }
 
     /**
@@ -83,13 +103,15 @@ public final class DisDiffGraph {
      *                           code target sg(z)) come from placeholders {@link #WEIGHT_IN} and {@link #CODE_TARGET_IN}:
      *                           a graph whose loss is a plain function of its parameters, for finite-difference checks
      */
-    static Built training(DisDiffConfig cfg, DataType dt, long seed, boolean stopGradientInputs) {
+    static Built training(DisDiffConfig cfg, DataType dt, long seed, boolean stopGradientInputs, LatentDecoder firstStage) {
+        if (cfg.firstStage().latent() != (firstStage != null))
+            throw new IllegalArgumentException(org.factorlab.latent.FirstStageConfig.KEY + ": a latent DisDiff graph needs the first stage's decoder");
         SameDiff sd = SameDiff.create();
         Scope root = Scope.root(sd, dt, seed);
         DisDiffConfig.Model m = cfg.model();
-        UNetConfig u = m.unetConfig();
+        UNetConfig u = cfg.unetConfig();
         int n = m.latentUnit(), d = m.unitDim();
-        SDVariable x0 = image(sd, X0, dt, m), xt = image(sd, XT, dt, m), noise = image(sd, NOISE, dt, m);
+        SDVariable x0 = image(sd, X0, dt, m), xt = diffused(sd, XT, dt, cfg), noise = diffused(sd, NOISE, dt, cfg);
         SDVariable t = sd.placeHolder(T, dt, -1);
         SDVariable shift = perSample(sd, SHIFT_COEF, dt), ddim = perSample(sd, DDIM_COEF, dt);
         SDVariable recip = perSample(sd, SQRT_RECIP, dt), recipm1 = perSample(sd, SQRT_RECIPM1, dt);
@@ -113,7 +135,8 @@ public final class DisDiffGraph {
             zUnits = sd.concat(0, zUnits, zSel);
             embUnits = sd.concat(0, embUnits, trunk.emb().add(unit.mmul(parts)));
         }
-        SDVariable g = decoderHalf(root, m, trunk.tiled(slots), embUnits, zUnits).reshape(slots, -1, m.imageChannels(), m.imageSize(), m.imageSize());
+        SDVariable g = decoderHalf(root, m, u, trunk.tiled(slots), embUnits, zUnits)
+                .reshape(slots, -1, cfg.diffusionChannels(), cfg.diffusionSize(), cfg.diffusionSize());
         // slots picked by constant masks, not slices: strided_slice's backward fails on these shapes in M2.1
         SDVariable gSum = detach ? pick(g, 5, slots, 0, n) : g.sum(0);
         gSum = gSum.rename(G_SUM);
@@ -130,7 +153,11 @@ public final class DisDiffGraph {
         // disentangling loss through E', whose parameters are constants
         SDVariable x0Hat = recip.mul(xt).sub(recipm1.mul(epsTheta));
         SDVariable x0New = recip.mul(xt).sub(recipm1.mul(epsTheta.add(ddim.mul(gSampled))));
-        var copy = Encoder4.build(root.child(ENCODER_COPY_SCOPE), m.encoderConfig(), sd.concat(0, x0Hat, x0New), Encoder4.Mode.EVAL);
+        SDVariable estimates = sd.concat(0, x0Hat, x0New);
+        // a latent model's estimates are latents: E' reads them decoded by the frozen first stage, unquantised
+        if (firstStage != null)
+            estimates = VqNetworks.decode(root.child(FIRST_STAGE_SCOPE), estimates.div(firstStage.scale()), firstStage.model()).image();
+        var copy = Encoder4.build(root.child(ENCODER_COPY_SCOPE), m.encoderConfig(), estimates, Encoder4.Mode.EVAL);
         SDVariable both = copy.code().reshape(2, -1, n, d);
         SDVariable zHat = pick(both, 4, 2, 0, 1), zNew = pick(both, 4, 2, 1, 2);
         SDVariable zDet = (stopGradientInputs ? sd.placeHolder(CODE_TARGET_IN, dt, -1, (long) n * d) : stopGradient(z)).reshape(-1, n, d);
@@ -153,17 +180,17 @@ public final class DisDiffGraph {
         SameDiff sd = SameDiff.create();
         Scope root = Scope.root(sd, dt, seed);
         DisDiffConfig.Model m = cfg.model();
-        UNetConfig u = m.unetConfig();
+        UNetConfig u = cfg.unetConfig();
         int n = m.latentUnit(), d = m.unitDim();
-        SDVariable xt = image(sd, XT, dt, m), t = sd.placeHolder(T, dt, -1);
+        SDVariable xt = diffused(sd, XT, dt, cfg), t = sd.placeHolder(T, dt, -1);
         SDVariable code = sd.placeHolder(CODE_IN, dt, -1, (long) n * d);
         SDVariable weights = sd.placeHolder(UNIT_WEIGHTS, dt, -1, n);
         Scope unetScope = root.child(DdpmGraph.UNET_SCOPE);
         UNet.Trunk trunk = UNet.trunk(unetScope, u, xt, t, null, 0, 0, null, 0);
         SDVariable epsTheta = UNet.head(unetScope, u, trunk, trunk.emb(), null, 0, 0, null, 0).rename(EPS_THETA);
         SDVariable parts = partEmbedding(root, m, expmScale(sd, dt), expmMask(sd, dt));
-        SDVariable g = decoderHalf(root, m, trunk.tiled(n), perUnitEmbedding(trunk.emb(), parts, n, u.timeEmbedDim()), unitMajor(code, n, d))
-                .reshape(n, -1, m.imageChannels(), m.imageSize(), m.imageSize());
+        SDVariable g = decoderHalf(root, m, u, trunk.tiled(n), perUnitEmbedding(trunk.emb(), parts, n, u.timeEmbedDim()), unitMajor(code, n, d))
+                .reshape(n, -1, cfg.diffusionChannels(), cfg.diffusionSize(), cfg.diffusionSize());
         SDVariable gWeighted = g.mul(weights.permute(1, 0).reshape(n, -1, 1, 1, 1)).sum(0);
         epsTheta.add(perSample(sd, DDIM_COEF, dt).mul(gWeighted)).rename(EPS);
         return sd;
@@ -198,8 +225,7 @@ public final class DisDiffGraph {
     }
 
     /** G on a tiled trunk: unit conditions {@code [M, d]} through Linear(d -> E) and SiLU into every ResBlockShift. */
-    private static SDVariable decoderHalf(Scope root, DisDiffConfig.Model m, UNet.Trunk trunk, SDVariable emb, SDVariable units) {
-        UNetConfig u = m.unetConfig();
+    private static SDVariable decoderHalf(Scope root, DisDiffConfig.Model m, UNetConfig u, UNet.Trunk trunk, SDVariable emb, SDVariable units) {
         int e = u.timeEmbedDim();
         SDVariable cond = Layers.silu(Layers.linear(root.child(COND_SCOPE), units, m.unitDim(), e, true, false));
         return UNet.head(root.child(G_SCOPE), u, trunk, emb, null, 0, 0, cond, e);
@@ -253,6 +279,11 @@ public final class DisDiffGraph {
 
     private static SDVariable perSample(SameDiff sd, String name, DataType dt) {
         return sd.placeHolder(name, dt, -1, 1, 1, 1);
+    }
+
+    /** What the diffusion runs on: images, or the first stage's latent. */
+    private static SDVariable diffused(SameDiff sd, String name, DataType dt, DisDiffConfig cfg) {
+        return sd.placeHolder(name, dt, -1, cfg.diffusionChannels(), cfg.diffusionSize(), cfg.diffusionSize());
     }
 
     private static SDVariable image(SameDiff sd, String name, DataType dt, DisDiffConfig.Model m) {

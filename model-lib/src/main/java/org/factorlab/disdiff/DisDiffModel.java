@@ -10,6 +10,7 @@ import org.factorlab.diffusion.DdimConfig;
 import org.factorlab.diffusion.DdimSampler;
 import org.factorlab.diffusion.Denoiser;
 import org.factorlab.diffusion.GaussianDiffusion;
+import org.factorlab.latent.FirstStage;
 import org.factorlab.diffusion.SeededNoise;
 import org.factorlab.model.Decoding;
 import org.factorlab.model.Generator;
@@ -33,12 +34,22 @@ public final class DisDiffModel implements TrainedModel, Decoding, PartialCondit
     private final DisDiffCoefficients coefficients;
     private final CompiledGraph compiled;
     private final Map<String, INDArray> expmFeed;
+    /** A latent model's first stage: DDIM runs on its latent, pictures are decoded through it; null in pixel space. */
+    private final FirstStage firstStage;
 
     /**
      * @param trained    the model's own parameters (encoder, G, part embedding, condition layer)
      * @param parentUnet the parent's U-Net parameters
      */
     public DisDiffModel(DisDiffConfig config, Map<String, INDArray> trained, Map<String, INDArray> parentUnet) {
+        this(config, trained, parentUnet, null);
+    }
+
+    public DisDiffModel(DisDiffConfig config, Map<String, INDArray> trained, Map<String, INDArray> parentUnet, FirstStage firstStage) {
+        if (config.firstStage().latent() != (firstStage != null))
+            throw new IllegalArgumentException(org.factorlab.latent.FirstStageConfig.KEY + ": " + (firstStage == null
+                    ? "a latent model needs its first stage (load it with its parents)" : "a pixel model takes no first stage"));
+        this.firstStage = firstStage;
         this.config = config;
         this.encoder = new DisDiffEncoder(config, trained);
         this.diffusion = new GaussianDiffusion(config.diffusion());
@@ -117,9 +128,15 @@ public final class DisDiffModel implements TrainedModel, Decoding, PartialCondit
         return (xt, t) -> eps(xt, t, codes, weights);
     }
 
-    /** DDIM from {@code xT} under codes and unit weights. */
+    /** DDIM from {@code xT} under codes and unit weights; images (a latent model's sample decoded through its first stage). */
     public INDArray decode(INDArray codes, INDArray weights, INDArray xT, DdimConfig ddim, long seed) {
-        return new DdimSampler(diffusion, ddim).sample(denoiser(codes, weights), xT, new SeededNoise(seed));
+        INDArray x0 = new DdimSampler(diffusion, ddim).sample(denoiser(codes, weights), xT, new SeededNoise(seed));
+        return firstStage == null ? x0 : firstStage.decode(x0);
+    }
+
+    @Override
+    public Optional<Decoding> firstStage() {
+        return Optional.ofNullable(firstStage).map(FirstStage::autoencoder);
     }
 
     @Override
@@ -169,15 +186,16 @@ public final class DisDiffModel implements TrainedModel, Decoding, PartialCondit
     @Override
     public INDArray sample(int n, DdimConfig ddim, long seed) {
         var m = config.model();
-        INDArray xT = new SeededNoise(seed).gaussian(DataType.FLOAT, n, m.imageChannels(), m.imageSize(), m.imageSize());
+        INDArray xT = new SeededNoise(seed).gaussian(DataType.FLOAT, n, config.diffusionChannels(), config.diffusionSize(), config.diffusionSize());
         return decode(Nd4j.zeros(DataType.FLOAT, n, m.codeDim()), Nd4j.zeros(DataType.FLOAT, n, units()), xT, ddim, seed);
     }
 
     private INDArray start(INDArray images, INDArray codes, Options o) {
-        var m = config.model();
+        int c = config.diffusionChannels(), r = config.diffusionSize();
         return switch (o.start()) {
-            case NOISE -> new SeededNoise(o.seed()).gaussian(DataType.FLOAT, images.size(0), m.imageChannels(), m.imageSize(), m.imageSize());
-            case INVERTED -> new DdimSampler(diffusion, o.ddim()).invert(denoiser(codes, ones(codes.size(0))), images.castTo(DataType.FLOAT));
+            case NOISE -> new SeededNoise(o.seed()).gaussian(DataType.FLOAT, images.size(0), c, r, r);
+            case INVERTED -> new DdimSampler(diffusion, o.ddim()).invert(denoiser(codes, ones(codes.size(0))),
+                    firstStage == null ? images.castTo(DataType.FLOAT) : firstStage.encode(images));
         };
     }
 

@@ -10,6 +10,7 @@ import org.factorlab.ddpm.DdpmSession;
 import org.factorlab.diffusion.GaussianDiffusion;
 import org.factorlab.diffusion.NoisedBatch;
 import org.factorlab.diffusion.SeededNoise;
+import org.factorlab.latent.FirstStage;
 import org.factorlab.nn.Encoder4;
 import org.factorlab.nn.GradientCheck;
 import org.factorlab.nn.MatrixExp;
@@ -39,16 +40,25 @@ public final class DisDiffSession extends GraphSession {
     private final DisDiffCoefficients coefficients;
     /** E' variable -> the encoder parameter or running statistic it copies. */
     private final Map<String, String> copyOf;
+    /** A latent model's first stage; null in pixel space. */
+    private final FirstStage firstStage;
 
     /**
      * @param parentUnet the parent's U-Net parameters ({@code unet/...}), frozen
      */
     public DisDiffSession(DisDiffConfig config, long seed, Map<String, INDArray> parentUnet, DataType dtype) {
-        this(config, seed, parentUnet, dtype, DisDiffGraph.training(config, dtype, seed));
+        this(config, seed, parentUnet, dtype, null);
     }
 
-    private DisDiffSession(DisDiffConfig config, long seed, Map<String, INDArray> parentUnet, DataType dtype, DisDiffGraph.Built built) {
-        super(DisDiffFamily.NAME, spec(config, built, parentUnet, dtype), seed);
+    /** A latent DisDiff on {@code firstStage}'s latent (null: pixels); the first stage's decoder is frozen in the graph. */
+    public DisDiffSession(DisDiffConfig config, long seed, Map<String, INDArray> parentUnet, DataType dtype, FirstStage firstStage) {
+        this(config, seed, parentUnet, dtype, DisDiffGraph.training(config, dtype, seed, latentDecoder(firstStage)), firstStage);
+    }
+
+    private DisDiffSession(DisDiffConfig config, long seed, Map<String, INDArray> parentUnet, DataType dtype, DisDiffGraph.Built built,
+                           FirstStage firstStage) {
+        super(DisDiffFamily.NAME, spec(config, built, parentUnet, firstStage, dtype), seed);
+        this.firstStage = firstStage;
         this.config = config;
         this.dtype = dtype;
         this.batchNormLayers = built.batchNormLayers();
@@ -62,12 +72,21 @@ public final class DisDiffSession extends GraphSession {
         this.copyOf = copies(built.sd());
     }
 
-    private static Spec spec(DisDiffConfig config, DisDiffGraph.Built built, Map<String, INDArray> parentUnet, DataType dtype) {
+    static DisDiffGraph.LatentDecoder latentDecoder(FirstStage fs) {
+        return fs == null ? null : new DisDiffGraph.LatentDecoder(fs.autoencoder().config().model(), fs.autoencoder().scaleFactor());
+    }
+
+    private static Spec spec(DisDiffConfig config, DisDiffGraph.Built built, Map<String, INDArray> parentUnet, FirstStage firstStage,
+                             DataType dtype) {
         SameDiff sd = built.sd();
         Map<String, INDArray> frozen = new LinkedHashMap<>();
-        String unetPrefix = org.factorlab.ddpm.DdpmGraph.UNET_SCOPE + "/";
+        String unetPrefix = org.factorlab.ddpm.DdpmGraph.UNET_SCOPE + "/", fsPrefix = DisDiffGraph.FIRST_STAGE_SCOPE + "/";
         for (String v : GradientCheck.trainable(sd)) {
-            if (v.startsWith(unetPrefix)) {
+            if (v.startsWith(fsPrefix)) {
+                INDArray a = firstStage.autoencoder().parameters().get(v.substring(fsPrefix.length()));
+                if (a == null) throw new IllegalStateException("disdiff: the first stage has no parameter '" + v.substring(fsPrefix.length()) + "'");
+                frozen.put(v, a.castTo(dtype));
+            } else if (v.startsWith(unetPrefix)) {
                 INDArray a = parentUnet.get(v);
                 if (a == null)
                     throw new IllegalArgumentException(DisDiffConfig.PRETRAINED_KEY + ": the parent checkpoint has no parameter '" + v
@@ -119,14 +138,22 @@ public final class DisDiffSession extends GraphSession {
         INDArray x0 = batch.images().castTo(dtype);
         DdpmSession.checkImages(x0, config.model().parentModel(), DisDiffFamily.NAME);
         refreshEncoderCopy();
-        return placeholders(config, diffusion, coefficients, x0, stepSeed, graph().getArrForVarName(DisDiffGraph.PART_LATENTS), dtype);
+        // the encoder reads the image; the diffusion runs on the image or on the first stage's latent
+        INDArray z0 = firstStage == null ? x0 : firstStage.latents(batch, dtype);
+        return placeholders(config, diffusion, coefficients, x0, z0, stepSeed, graph().getArrForVarName(DisDiffGraph.PART_LATENTS), dtype);
     }
 
     /** One step's placeholders: timesteps, noise and sampled units from {@code stepSeed}, and their coefficients. */
     static Map<String, INDArray> placeholders(DisDiffConfig config, GaussianDiffusion diffusion, DisDiffCoefficients coefficients,
                                               INDArray x0, long stepSeed, INDArray partLatents, DataType dtype) {
+        return placeholders(config, diffusion, coefficients, x0, x0, stepSeed, partLatents, dtype);
+    }
+
+    /** With {@code z0} the diffusion's x_0 (a latent model's latent), {@code x0} the encoder's image. */
+    static Map<String, INDArray> placeholders(DisDiffConfig config, GaussianDiffusion diffusion, DisDiffCoefficients coefficients,
+                                              INDArray x0, INDArray z0, long stepSeed, INDArray partLatents, DataType dtype) {
         SeededNoise rng = new SeededNoise(stepSeed);
-        NoisedBatch nb = diffusion.noised(x0, rng);
+        NoisedBatch nb = diffusion.noised(z0, rng);
         int b = (int) x0.size(0), n = config.model().latentUnit();
         SplittableRandom units = new SplittableRandom(rng.nextSeed());
         INDArray unit = Nd4j.zeros(dtype, b, n);

@@ -33,8 +33,8 @@ public final class ConditioningGap {
         if (images.rank() != 4 || b < 2)
             throw new IllegalArgumentException("conditioning gap: images must be [B >= 2, C, H, W], got " + java.util.Arrays.toString(images.shape()));
         GaussianDiffusion d = model.diffusion();
-        INDArray x = images.castTo(DataType.FLOAT);
-        INDArray own = model.tokens(x);
+        INDArray own = model.tokens(images.castTo(DataType.FLOAT));
+        INDArray x = model.diffusionInput(images); // a latent model's x0 is the first stage's latent
         INDArray shifted = shiftByOne(own);
         INDArray mean = Nd4j.tile(own.mean(0).reshape(1, own.size(1), own.size(2)), b, 1, 1);
         SeededNoise rng = new SeededNoise(seed);

@@ -3,6 +3,7 @@ package org.factorlab.encdiff;
 import java.util.List;
 import org.factorlab.config.ConfigTree;
 import org.factorlab.diffusion.DiffusionConfig;
+import org.factorlab.latent.FirstStageConfig;
 import org.factorlab.nn.Conditioning;
 import org.factorlab.nn.EncoderConfig;
 import org.factorlab.nn.EncoderNorm;
@@ -16,12 +17,19 @@ import org.factorlab.train.optim.OptimizerConfig;
  * {@code encdiff-defaults.yaml}: the paper's model at 64x64 with the paper's training settings); a config file
  * overrides any subset. Unknown keys are errors that name the key.
  */
-public record EncDiffConfig(Model model, DiffusionConfig diffusion, OptimizerConfig optimizer, TrainSettings train) {
+public record EncDiffConfig(Model model, FirstStageConfig firstStage, DiffusionConfig diffusion, OptimizerConfig optimizer,
+                            TrainSettings train) {
     private static final String DEFAULTS = "encdiff-defaults.yaml";
 
     public EncDiffConfig {
         if (model == null || diffusion == null || optimizer == null || train == null)
             throw new IllegalArgumentException("config needs model, diffusion, optimizer and train sections");
+        if (firstStage == null) firstStage = FirstStageConfig.pixels();
+    }
+
+    /** The U-Net over the space the diffusion runs in: pixels, or the first stage's latent. */
+    public UNetConfig unetConfig() {
+        return model.unetConfig(firstStage.diffusionChannels(model.imageChannels()), firstStage.diffusionSize(model.imageSize()));
     }
 
     /** Network sizes. The image geometry sets the encoder's input and the U-Net's input/output. */
@@ -32,8 +40,14 @@ public record EncDiffConfig(Model model, DiffusionConfig diffusion, OptimizerCon
                     tokens.codeDim(), encoder.norm(), encoder.bnMomentum());
         }
 
+        /** The U-Net over pixels. */
         public UNetConfig unetConfig() {
-            return new UNetConfig(imageChannels, imageChannels, imageSize, unet.modelChannels(), unet.channelMult(),
+            return unetConfig(imageChannels, imageSize);
+        }
+
+        /** The U-Net over inputs of {@code channels x size x size}. */
+        public UNetConfig unetConfig(int channels, int size) {
+            return new UNetConfig(channels, channels, size, unet.modelChannels(), unet.channelMult(),
                     unet.numResBlocks(), unet.attentionResolutions(), unet.crossAttentionOnlyResolutions(), unet.numHeads(), unet.dimHead(), unet.groups(),
                     unet.resblockUpdown(), unet.transformerDepth());
         }
@@ -60,8 +74,13 @@ public record EncDiffConfig(Model model, DiffusionConfig diffusion, OptimizerCon
 
     private void validate(String source) {
         try {
+            firstStage.diffusionSize(model.imageSize());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(source + " [" + e.getMessage(), e);
+        }
+        try {
             model.encoderConfig();
-            UNetConfig u = model.unetConfig();
+            UNetConfig u = unetConfig();
             if (model.conditioning() != Conditioning.CROSS_ATTENTION && !u.crossAttentionOnlyResolutions().isEmpty())
                 throw new IllegalArgumentException("unet.crossAttentionOnlyResolutions: " + u.crossAttentionOnlyResolutions()
                         + " needs conditioning: cross_attention, got " + model.conditioning().name().toLowerCase());

@@ -1,6 +1,12 @@
 package org.factorlab.encdiff;
 
+import java.util.List;
+import org.factorlab.data.DatasetSpec;
+import org.factorlab.latent.FirstStage;
 import org.factorlab.model.ModelFamily;
+import org.factorlab.model.ParentRef;
+import org.factorlab.model.Parents;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.factorlab.model.RepresentationEncoder;
 import org.factorlab.model.TrainedModel;
 import org.factorlab.train.Checkpoint;
@@ -38,6 +44,29 @@ public final class EncDiffFamily implements ModelFamily {
     @Override
     public TrainedModel load(Checkpoint checkpoint, String nameForErrors) {
         return EncDiffModel.fromCheckpoint(checkpoint, nameForErrors);
+    }
+
+    /** A latent model's first stage ({@code firstStage.checkpoint}); none in pixel space. */
+    @Override
+    public List<ParentRef> parents(String configText) {
+        return FirstStage.parents(parse(configText, NAME + " config").firstStage());
+    }
+
+    @Override
+    public TrainingSession open(String configText, long seed, Parents parents) {
+        EncDiffConfig c = parse(configText, NAME + " config");
+        FirstStage fs = FirstStage.load(c.firstStage(), c.model().imageSize(), c.model().imageChannels(), parents, NAME + " config");
+        return new EncDiffSession(c, seed, DataType.FLOAT, fs);
+    }
+
+    @Override
+    public TrainedModel load(Checkpoint checkpoint, Parents parents, String nameForErrors) {
+        return EncDiffModel.fromCheckpoint(checkpoint, parents, nameForErrors);
+    }
+
+    @Override
+    public void checkData(String configText, DatasetSpec spec, Parents parents, String dataName) {
+        FirstStage.checkData(parse(configText, NAME + " config").firstStage(), spec, parents, dataName);
     }
 
     @Override

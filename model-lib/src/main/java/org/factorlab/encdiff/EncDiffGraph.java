@@ -17,6 +17,8 @@ import org.nd4j.linalg.api.buffer.DataType;
  * Three graphs share parameter names (and, through {@link Scope}, initial values): the training graph (loss), the
  * encoder in eval mode (representations), and the conditional denoiser that takes tokens (sampling).
  * q_sample, timesteps and targets are computed outside the graph by the diffusion core and fed as placeholders.
+ * For a latent model ({@code firstStage.checkpoint}) x_t, the target and the U-Net live on the first stage's latent,
+ * while the encoder still reads the image {@link #X0}.
  */
 public final class EncDiffGraph {
     /** Placeholders. */
@@ -48,13 +50,13 @@ public final class EncDiffGraph {
         Scope root = Scope.root(sd, dt, seed);
         EncDiffConfig.Model m = cfg.model();
         SDVariable x0 = image(sd, X0, dt, m);
-        SDVariable xt = image(sd, XT, dt, m);
+        SDVariable xt = diffused(sd, XT, dt, cfg);
         SDVariable t = sd.placeHolder(T, dt, -1);
-        SDVariable target = image(sd, TARGET, dt, m);
+        SDVariable target = diffused(sd, TARGET, dt, cfg);
         var enc = Encoder4.build(root.child(ENCODER_SCOPE), m.encoderConfig(), x0, Encoder4.Mode.TRAIN);
         SDVariable code = enc.code().rename(CODE);
         SDVariable tokens = TokenMlps.tokens(root.child(TOKENS_SCOPE), m.tokens(), code).rename(TOKENS);
-        SDVariable pred = denoiser(root, m, xt, t, tokens).rename(PRED);
+        SDVariable pred = denoiser(root, cfg, xt, t, tokens).rename(PRED);
         SDVariable diff = pred.sub(target);
         SDVariable elementwise = switch (cfg.diffusion().loss()) {
             case L1 -> sd.math().abs(diff);
@@ -82,19 +84,26 @@ public final class EncDiffGraph {
         Scope root = Scope.root(sd, dt, seed);
         EncDiffConfig.Model m = cfg.model();
         SDVariable tokens = sd.placeHolder(TOKENS_IN, dt, -1, m.tokens().dim());
-        denoiser(root, m, image(sd, XT, dt, m), sd.placeHolder(T, dt, -1), tokens).rename(PRED);
+        denoiser(root, cfg, diffused(sd, XT, dt, cfg), sd.placeHolder(T, dt, -1), tokens).rename(PRED);
         return new Built(sd, List.of());
     }
 
-    private static SDVariable denoiser(Scope root, EncDiffConfig.Model m, SDVariable xt, SDVariable t, SDVariable tokens) {
+    private static SDVariable denoiser(Scope root, EncDiffConfig cfg, SDVariable xt, SDVariable t, SDVariable tokens) {
+        EncDiffConfig.Model m = cfg.model();
         TokenConfig tc = m.tokens();
-        UNetConfig u = m.unetConfig();
+        UNetConfig u = cfg.unetConfig();
         Scope s = root.child(UNET_SCOPE);
         return switch (m.conditioning()) {
             case CROSS_ATTENTION -> UNet.build(s, u, xt, t, tokens, tc.count(), tc.dim(), null, 0);
             case ADAGN -> UNet.build(s, u, xt, t, null, 0, 0, tokens.reshape(-1, (long) tc.count() * tc.dim()), tc.count() * tc.dim());
             case NONE -> UNet.build(s, u, xt, t, null, 0, 0, null, 0);
         };
+    }
+
+    /** What the diffusion runs on: images, or the first stage's latent. */
+    private static SDVariable diffused(SameDiff sd, String name, DataType dt, EncDiffConfig cfg) {
+        int c = cfg.firstStage().diffusionChannels(cfg.model().imageChannels()), r = cfg.firstStage().diffusionSize(cfg.model().imageSize());
+        return sd.placeHolder(name, dt, -1, c, r, r);
     }
 
     private static SDVariable image(SameDiff sd, String name, DataType dt, EncDiffConfig.Model m) {

@@ -19,7 +19,10 @@ import org.factorlab.nn.Layers;
 import org.factorlab.nn.Scope;
 import org.factorlab.nn.TokenConfig;
 import org.factorlab.nn.TokenMlps;
+import org.factorlab.latent.FirstStage;
+import org.factorlab.latent.FirstStageConfig;
 import org.factorlab.model.AttentionMaps;
+import org.factorlab.model.Parents;
 import org.factorlab.model.Decoding;
 import org.factorlab.model.TrainedModel;
 import org.factorlab.train.Checkpoint;
@@ -52,9 +55,19 @@ public final class EncDiffModel implements TrainedModel, Decoding, AttentionMaps
     /** Compiled on first use (after the parameters are assigned), one per requested output list; guarded by itself. */
     private final Map<List<String>, CompiledGraph> compiledDenoisers = new java.util.HashMap<>();
     private final CompiledGraph compiledTokenMlps;
+    /** A latent model's first stage: DDIM runs on its latent, pictures are decoded through it; null in pixel space. */
+    private final FirstStage firstStage;
 
     public EncDiffModel(EncDiffConfig config, Map<String, INDArray> parameters) {
+        this(config, parameters, null);
+    }
+
+    public EncDiffModel(EncDiffConfig config, Map<String, INDArray> parameters, FirstStage firstStage) {
+        if (config.firstStage().latent() != (firstStage != null))
+            throw new IllegalArgumentException(FirstStageConfig.KEY + ": " + (firstStage == null
+                    ? "a latent model needs its first stage (load it with its parents)" : "a pixel model takes no first stage"));
         this.config = config;
+        this.firstStage = firstStage;
         this.encoder = new EncDiffEncoder(config, parameters);
         this.denoiser = EncDiffGraph.denoiser(config, DataType.FLOAT, 0).sd();
         GraphParameters.assign(denoiser, parameters, "EncDiff");
@@ -66,6 +79,20 @@ public final class EncDiffModel implements TrainedModel, Decoding, AttentionMaps
         for (SDVariable v : denoiser.variables())
             if (v.name().startsWith(EncDiffGraph.UNET_SCOPE + "/") && v.name().endsWith(CROSS_PROBS_SUFFIX)) probs.add(v.name());
         this.crossAttentionProbs = List.copyOf(probs);
+    }
+
+    /** The model of an "encdiff" checkpoint with its parents (a latent model's first stage). */
+    public static EncDiffModel fromCheckpoint(Checkpoint c, Parents parents, String nameForErrors) {
+        if (!EncDiffFamily.NAME.equals(c.model()))
+            throw new IllegalArgumentException(nameForErrors + ": a '" + c.model() + "' checkpoint, not " + EncDiffFamily.NAME);
+        EncDiffConfig cfg = EncDiffConfig.parse(c.provenance().configText(), nameForErrors + " [config.yaml]");
+        try {
+            FirstStage fs = FirstStage.load(cfg.firstStage(), cfg.model().imageSize(), cfg.model().imageChannels(), parents,
+                    nameForErrors + " [config.yaml]");
+            return new EncDiffModel(cfg, c.inferenceParameters(), fs);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(nameForErrors + ": " + e.getMessage(), e);
+        }
     }
 
     /** The model of an "encdiff" checkpoint, with its EMA parameters where it has them. */
@@ -187,20 +214,36 @@ public final class EncDiffModel implements TrainedModel, Decoding, AttentionMaps
         return (xt, t) -> predict(xt, t, tokens);
     }
 
-    /** DDIM from {@code xT} conditioned on tokens; {@code seed} feeds the eta > 0 steps. */
+    /**
+     * DDIM from {@code xT} conditioned on tokens; {@code seed} feeds the eta > 0 steps. Returns images: a latent
+     * model's sample is decoded through its first stage.
+     */
     public INDArray decode(INDArray tokens, INDArray xT, DdimConfig ddim, long seed) {
-        return new DdimSampler(diffusion, ddim).sample(denoiser(tokens), xT, new SeededNoise(seed));
+        INDArray x0 = new DdimSampler(diffusion, ddim).sample(denoiser(tokens), xT, new SeededNoise(seed));
+        return firstStage == null ? x0 : firstStage.decode(x0);
     }
 
-    /** Gaussian x_T {@code [n, C, H, W]} drawn from {@code seed}. */
+    /** Gaussian x_T drawn from {@code seed}: {@code [n, C, H, W]}, or the latent's shape for a latent model. */
     public INDArray noise(int n, long seed) {
         var m = config.model();
-        return new SeededNoise(seed).gaussian(DataType.FLOAT, n, m.imageChannels(), m.imageSize(), m.imageSize());
+        int c = config.firstStage().diffusionChannels(m.imageChannels()), r = config.firstStage().diffusionSize(m.imageSize());
+        return new SeededNoise(seed).gaussian(DataType.FLOAT, n, c, r, r);
     }
 
-    /** Deterministic DDIM inversion (eta = 0) of images under their own tokens: x_0 -> x_T. */
+    /** Deterministic DDIM inversion (eta = 0) of images (their latents, for a latent model) under their own tokens: x_0 -> x_T. */
     public INDArray invert(INDArray images, INDArray tokens, DdimConfig ddim) {
-        return new DdimSampler(diffusion, ddim).invert(denoiser(tokens), images.castTo(DataType.FLOAT));
+        INDArray x0 = diffusionInput(images);
+        return new DdimSampler(diffusion, ddim).invert(denoiser(tokens), x0);
+    }
+
+    @Override
+    public java.util.Optional<Decoding> firstStage() {
+        return java.util.Optional.ofNullable(firstStage).map(FirstStage::autoencoder);
+    }
+
+    /** What the diffusion runs on for these images: the images, or their first-stage latents. */
+    public INDArray diffusionInput(INDArray images) {
+        return firstStage == null ? images.castTo(DataType.FLOAT) : firstStage.encode(images);
     }
 
     /** Encode, then DDIM from {@code start}. Returns {@code [B, C, H, W]}. */

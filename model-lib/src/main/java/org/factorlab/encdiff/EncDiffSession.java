@@ -8,6 +8,7 @@ import org.factorlab.data.Batch;
 import org.factorlab.diffusion.GaussianDiffusion;
 import org.factorlab.diffusion.NoisedBatch;
 import org.factorlab.diffusion.SeededNoise;
+import org.factorlab.latent.FirstStage;
 import org.factorlab.nn.Encoder4;
 import org.factorlab.nn.GradientCheck;
 import org.factorlab.train.GraphSession;
@@ -29,18 +30,26 @@ public final class EncDiffSession extends GraphSession {
     private final DataType dtype;
     private final List<String> batchNormLayers;
     private final GaussianDiffusion diffusion;
+    /** The latent model's first stage; null in pixel space. */
+    private final FirstStage firstStage;
 
     public EncDiffSession(EncDiffConfig config, long seed) {
         this(config, seed, DataType.FLOAT);
     }
 
     public EncDiffSession(EncDiffConfig config, long seed, DataType dtype) {
-        this(config, seed, dtype, EncDiffGraph.training(checked(config), dtype, seed));
+        this(config, seed, dtype, null);
     }
 
-    private EncDiffSession(EncDiffConfig config, long seed, DataType dtype, EncDiffGraph.Built built) {
+    /** A session whose diffusion runs on {@code firstStage}'s latent (null: pixels). */
+    public EncDiffSession(EncDiffConfig config, long seed, DataType dtype, FirstStage firstStage) {
+        this(config, seed, dtype, EncDiffGraph.training(checked(config, firstStage), dtype, seed), firstStage);
+    }
+
+    private EncDiffSession(EncDiffConfig config, long seed, DataType dtype, EncDiffGraph.Built built, FirstStage firstStage) {
         super(EncDiffFamily.NAME, spec(config, built), seed);
         this.config = config;
+        this.firstStage = firstStage;
         this.dtype = dtype;
         this.batchNormLayers = built.batchNormLayers();
         for (String layer : batchNormLayers) {
@@ -51,7 +60,10 @@ public final class EncDiffSession extends GraphSession {
         this.diffusion = new GaussianDiffusion(config.diffusion());
     }
 
-    private static EncDiffConfig checked(EncDiffConfig config) {
+    private static EncDiffConfig checked(EncDiffConfig config, FirstStage firstStage) {
+        if (config.firstStage().latent() != (firstStage != null))
+            throw new IllegalArgumentException(org.factorlab.latent.FirstStageConfig.KEY + ": " + (firstStage == null
+                    ? "names a first stage, but none was loaded (open the family with its parents)" : "is empty, but a first stage was given"));
         if (config.model().conditioning() == org.factorlab.nn.Conditioning.NONE)
             throw new IllegalArgumentException("model.conditioning: EncDiff needs cross_attention or adagn (none leaves the encoder untrained)");
         return config;
@@ -80,7 +92,9 @@ public final class EncDiffSession extends GraphSession {
     protected Map<String, INDArray> feed(Batch batch, long stepSeed) {
         INDArray x0 = batch.images().castTo(dtype);
         checkShape(x0);
-        NoisedBatch nb = diffusion.noised(x0, new SeededNoise(stepSeed));
+        // the encoder reads the image; the diffusion runs on the image or on the first stage's latent
+        INDArray z0 = firstStage == null ? x0 : firstStage.latents(batch, dtype);
+        NoisedBatch nb = diffusion.noised(z0, new SeededNoise(stepSeed));
         Map<String, INDArray> ph = new LinkedHashMap<>();
         ph.put(EncDiffGraph.X0, x0);
         ph.put(EncDiffGraph.XT, nb.xt());

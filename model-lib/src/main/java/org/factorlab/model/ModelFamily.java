@@ -84,6 +84,14 @@ public interface ModelFamily {
         return load(checkpoint, nameForErrors);
     }
 
+    /**
+     * Checks the training data against an effective config and its loaded parents before the first step (a latent
+     * model refuses shards without a latent, or with latents of another first stage); {@code dataName} is the data's
+     * URI, which errors name with the manifest key. Default: any data.
+     */
+    default void checkData(String configText, DatasetSpec spec, Parents parents, String dataName) {
+    }
+
     /** Only the encoder of a checkpoint, for evaluation; families with costly decoders build just the encoder. */
     default RepresentationEncoder encoder(Checkpoint checkpoint, String nameForErrors) {
         return load(checkpoint, nameForErrors).encoder();

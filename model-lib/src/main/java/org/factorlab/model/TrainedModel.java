@@ -36,6 +36,14 @@ public interface TrainedModel {
         return Optional.empty();
     }
 
+    /**
+     * A latent model's first stage (images to latent and back through quantisation), which every picture it draws is
+     * decoded through; empty for models in pixel space.
+     */
+    default Optional<Decoding> firstStage() {
+        return Optional.empty();
+    }
+
     /** The error for a capability this model lacks: "model betavae has no attention maps". */
     default UnsupportedOperationException lacks(String what) {
         return new UnsupportedOperationException("model " + family() + " has no " + what);

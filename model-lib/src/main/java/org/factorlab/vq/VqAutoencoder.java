@@ -86,6 +86,11 @@ public final class VqAutoencoder implements TrainedModel, Decoding {
         return config;
     }
 
+    /** The trained parameters by name (to build this first stage into another graph, e.g. DisDiff's). */
+    public Map<String, INDArray> parameters() {
+        return java.util.Collections.unmodifiableMap(parameters);
+    }
+
     /** LDM's scale_factor: latents are multiplied by it after encoding and divided by it before decoding. */
     public double scaleFactor() {
         return scale;

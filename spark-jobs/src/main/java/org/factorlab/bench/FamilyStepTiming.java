@@ -37,7 +37,7 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class FamilyStepTiming {
     /** Families with a PyTorch twin of the same network and loss. */
-    private static final List<String> TWINS = List.of("betavae", "betatcvae", "factorvae", "ivae", "ivae-ddpm");
+    private static final List<String> TWINS = List.of("betavae", "betatcvae", "factorvae", "ivae", "ivae-ddpm", "vqae");
     /** ivae-ddpm's twin, beside the VAE twin: {@code bench/ivae_ddpm_train_step.py}. */
     private static final String IVAE_DDPM_TWIN = "ivae_ddpm_train_step.py";
 
@@ -91,13 +91,21 @@ final class FamilyStepTiming {
         TrainSettings t = f.trainSettings(eff);
         Double torchMs = skipPytorch ? null
                 : model.equals(DisDiffFamily.NAME) ? disdiffTorch(eff)
+                : model.equals("vqae") ? torchVq(size, channels, eff)
                 : !TWINS.contains(model) ? null : torch(modelSection.path("latents").asInt(10), size, channels, eff);
+        Parents parents = Parents.load(f.parents(eff), org.factorlab.spark.ParentBytes.reader(new org.apache.hadoop.conf.Configuration()));
         Batch b = batch(size, channels, spec);
+        // a latent model's batches carry its first stage's latents, as latent shards give them
+        for (var p : parents.all())
+            if (p.ref().key().equals(org.factorlab.latent.FirstStageConfig.KEY)) {
+                var vq = org.factorlab.vq.VqAutoencoder.fromCheckpoint(p.checkpoint(), p.ref().uri());
+                b = new Batch(b.images(), b.factors(), vq.encode(b.images()));
+                System.out.printf(Locale.ROOT, "latent model: the U-Net runs on %s latents of %s%n", Arrays.toString(vq.latentShape()), p.ref().uri());
+            }
         double[] ms = new double[steps];
         double kernelMs = Double.NaN;
         double cpuMs = Double.NaN;
         int ops = -1;
-        Parents parents = Parents.load(f.parents(eff), org.factorlab.spark.ParentBytes.reader(new org.apache.hadoop.conf.Configuration()));
         try (TrainingSession s = f.open(eff, t.seed(), parents)) {
             long count = 0;
             for (var a : s.parameters().values()) count += a.length();
@@ -213,6 +221,29 @@ final class FamilyStepTiming {
         return String.join(",", out);
     }
 
+    /** The vqae twin, {@code bench/vq_train_step.py} beside the VAE twin, with the config's sizes. */
+    private Double torchVq(int size, int channels, String eff) throws Exception {
+        Path script = twin.resolveSibling("vq_train_step.py");
+        if (!Files.exists(script)) {
+            System.out.println("PyTorch side skipped: " + script + " not found (run from the repository root)");
+            return null;
+        }
+        var tree = org.factorlab.config.ConfigTree.readMapping(eff, "config");
+        var m = tree.path("model");
+        var d = tree.path("loss").path("discriminator");
+        List<String> cmd = new ArrayList<>(List.of(python, script.toString(), "--image-size", String.valueOf(size), "--channels",
+                String.valueOf(channels), "--ch", m.path("ch").asText(), "--ch-mult", join(m.path("chMult")), "--num-res-blocks",
+                m.path("numResBlocks").asText(), "--attn-resolutions", join(m.path("attnResolutions")), "--z-channels",
+                m.path("zChannels").asText(), "--embed-dim", m.path("embedDim").asText(), "--n-embed", m.path("nEmbed").asText(),
+                "--groups", m.path("groups").asText(), "--beta", tree.path("loss").path("beta").asText(), "--disc-layers",
+                d.path("layers").asText(), "--disc-filters", d.path("filters").asText(), "--lr", tree.path("optimizer").path("lr").asText(),
+                "--batch", String.valueOf(batch), "--steps", String.valueOf(steps), "--warmup", String.valueOf(Math.max(1, warmup)),
+                "--threads", String.valueOf(threads)));
+        // the Java step runs the discriminator only from loss.discriminator.start; the twin then too
+        if (d.path("enabled").asBoolean() && d.path("start").asLong() <= warmup) cmd.add("--disc");
+        return run(cmd);
+    }
+
     private Batch batch(int size, int channels, DatasetSpec spec) {
         SplittableRandom r = new SplittableRandom(1);
         float[] v = new float[batch * channels * size * size];
@@ -258,8 +289,8 @@ final class FamilyStepTiming {
                 "--encoder-input", m.path("encoderInput").asText(), "--conditioning", m.path("conditioning").asText(),
                 "--token-dim", m.path("tokens").path("dim").asText(),
                 "--token-hidden", m.path("tokens").path("hidden1").asText() + "," + m.path("tokens").path("hidden2").asText(),
-                "--model-channels", unet.path("modelChannels").asText(), "--channel-mult", joined(unet.path("channelMult")),
-                "--num-res-blocks", unet.path("numResBlocks").asText(), "--attention-resolutions", joined(unet.path("attentionResolutions")),
+                "--model-channels", unet.path("modelChannels").asText(), "--channel-mult", join(unet.path("channelMult")),
+                "--num-res-blocks", unet.path("numResBlocks").asText(), "--attention-resolutions", join(unet.path("attentionResolutions")),
                 "--heads", unet.path("numHeads").asText(), "--norm-groups", unet.path("groups").asText(),
                 "--lambda-rec", tree.path("objective").path("lambdaRec").asText(), "--lambda-kl", tree.path("objective").path("lambdaKl").asText(),
                 "--lr", tree.path("optimizer").path("lr").asText(),
@@ -267,12 +298,6 @@ final class FamilyStepTiming {
         if (!tree.path("gumbel").path("groups").asText("0").equals("0") || tree.path("klBalancing").path("enabled").asBoolean())
             System.out.println("note: the PyTorch twin times the Gaussian iVAE with the plain KL (Gumbel groups and KL balancing cost little)");
         return cmd;
-    }
-
-    private static String joined(com.fasterxml.jackson.databind.JsonNode list) {
-        List<String> out = new ArrayList<>();
-        for (var n : list) out.add(n.asText());
-        return String.join(",", out);
     }
 
     private Double run(List<String> cmd) throws Exception {

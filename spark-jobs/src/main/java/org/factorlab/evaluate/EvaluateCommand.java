@@ -73,6 +73,20 @@ public final class EvaluateCommand implements Callable<Integer>, CliCommand {
     @Option(names = "--unit-size", defaultValue = "1", description = "Dims per unit of vector-valued codes; > 1 reduces each unit to its first principal component (default ${DEFAULT-VALUE}).")
     int unitSize;
 
+    @Option(names = "--reconstruction", description = "With --model: also SSIM and MSE of each model's reconstructions from its code, "
+            + "and of its first stage alone for a latent model (docs/first-stage.md), on the first --reconstruction-images rows.")
+    boolean reconstruction;
+
+    @Option(names = "--reconstruction-images", defaultValue = "256", description = "Rows reconstructed for --reconstruction (default ${DEFAULT-VALUE}).")
+    int reconstructionImages;
+
+    @Option(names = "--reconstruction-steps", defaultValue = "50", description = "DDIM steps of diffusion decoders for --reconstruction (default ${DEFAULT-VALUE}).")
+    int reconstructionSteps;
+
+    @Option(names = "--reconstruction-start", defaultValue = "INVERTED", description = "Where diffusion decoders start for --reconstruction: "
+            + "INVERTED (the DDIM-inverted x_T, the papers' reconstructions) or NOISE (default ${DEFAULT-VALUE}).")
+    org.factorlab.model.Decoding.Start reconstructionStart;
+
     @Option(names = "--verbose", description = "On an error, print the full stack trace too (by default one line says what failed).")
     boolean verbose;
 
@@ -98,6 +112,10 @@ public final class EvaluateCommand implements Callable<Integer>, CliCommand {
         if (runNames != null && runNames.size() != inputs.size())
             throw new IllegalArgumentException(runNames.size() + " --run-names for " + inputs.size() + (byModel ? " --model values" : " --codes files"));
         List<MetricKind> kinds = MetricKind.parseList(metrics);
+        if (reconstruction && !byModel)
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--reconstruction needs --model and --data (codes files cannot be decoded)");
+        ReconstructionStage.Settings recon = reconstruction
+                ? new ReconstructionStage.Settings(reconstructionImages, batchSize, reconstructionStart, reconstructionSteps, 0) : null;
 
         quietSpark();
         SparkConf conf = new SparkConf().setAppName("factorlab evaluate");
@@ -116,7 +134,9 @@ public final class EvaluateCommand implements Callable<Integer>, CliCommand {
                 if (n > 1 && runNames == null) id = id + "-" + n;
                 if (byModel) {
                     if (out == null) out = defaultModelOutput(model, inputs.size());
-                    runs.add(ModelEncoding.encode(sc, id, model, data, batchSize, partitions));
+                    EvaluationRun run = ModelEncoding.encode(sc, id, model, data, batchSize, partitions);
+                    if (recon != null) run = run.withReconstruction(ReconstructionStage.measure(sc, model, data, recon, partitions));
+                    runs.add(run);
                 } else {
                     if (out == null) out = new org.apache.hadoop.fs.Path(new org.apache.hadoop.fs.Path(in).getParent(), "metrics").toString();
                     runs.add(CodesFile.read(in, id, sc.hadoopConfiguration(), unitSize));

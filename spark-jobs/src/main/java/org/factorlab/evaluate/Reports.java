@@ -71,6 +71,7 @@ public final class Reports {
             run.put("codeDim", r.run().data().codeDim());
             run.set("factors", MAPPER.valueToTree(r.run().data().factorNames()));
             run.put("codes", r.codesPath());
+            if (r.run().reconstruction() != null) run.set("reconstruction", MAPPER.valueToTree(r.run().reconstruction()));
             run.set("values", MAPPER.valueToTree(r.result().values()));
             ObjectNode detail = run.putObject("metrics");
             for (MetricResult m : r.result().metrics()) {
@@ -117,6 +118,13 @@ public final class Reports {
         b.append("\nstd is the sample standard deviation over runs (ddof 1). Config seed ").append(report.provenance().seed())
                 .append("; input SHA-256 ").append(report.provenance().dataManifestSha256()).append("; code ")
                 .append(report.provenance().codeVersion()).append(".\n");
+        List<String[]> rec = reconstructionRows(report);
+        if (!rec.isEmpty()) {
+            b.append("\n## Reconstruction\n\n| run | SSIM | MSE | first stage SSIM | first stage MSE | images | decoding |\n|---|---:|---:|---:|---:|---:|---|\n");
+            for (String[] row : rec) b.append("| ").append(String.join(" | ", row)).append(" |\n");
+            b.append("\nImages in [0, 1], SSIM with skimage's Gaussian-window settings (docs/first-stage.md). The first stage alone "
+                    + "(encode, quantise, decode) bounds what a latent model can reach.\n");
+        }
         List<String> diags = diagnostics(report);
         if (!diags.isEmpty()) {
             b.append("\n## Diagnostics\n\n");
@@ -150,6 +158,18 @@ public final class Reports {
         b.append("</table>\n<p>std is the sample standard deviation over runs (ddof 1). Config seed ").append(report.provenance().seed())
                 .append("; input SHA-256 <code>").append(esc(report.provenance().dataManifestSha256())).append("</code>; code ")
                 .append(esc(report.provenance().codeVersion())).append(".</p>\n");
+        List<String[]> rec = reconstructionRows(report);
+        if (!rec.isEmpty()) {
+            b.append("<h2>Reconstruction</h2>\n<table>\n<tr><th>run</th><th>SSIM</th><th>MSE</th><th>first stage SSIM</th>"
+                    + "<th>first stage MSE</th><th>images</th><th>decoding</th></tr>\n");
+            for (String[] row : rec) {
+                b.append("<tr>");
+                for (int i = 0; i < row.length; i++) b.append(i == 0 || i == row.length - 1 ? "<td>" : "<td class=\"v\">").append(esc(row[i])).append("</td>");
+                b.append("</tr>\n");
+            }
+            b.append("</table>\n<p>Images in [0, 1], SSIM with skimage's Gaussian-window settings. The first stage alone (encode, "
+                    + "quantise, decode) bounds what a latent model can reach.</p>\n");
+        }
         List<String> diags = diagnostics(report);
         if (!diags.isEmpty()) {
             b.append("<h2>Diagnostics</h2>\n<ul>\n");
@@ -157,6 +177,20 @@ public final class Reports {
             b.append("</ul>\n");
         }
         return b.append("</body></html>\n").toString();
+    }
+
+    /** One row per run with reconstruction scores: run, SSIM, MSE, first-stage SSIM and MSE, images, decoding. */
+    static List<String[]> reconstructionRows(EvaluationReport report) {
+        var out = new ArrayList<String[]>();
+        for (EvaluationReport.Run r : report.runs()) {
+            ReconstructionScore s = r.run().reconstruction();
+            if (s == null) continue;
+            out.add(new String[]{r.run().id(), String.format(Locale.ROOT, "%.4f", s.ssim()), String.format(Locale.ROOT, "%.3e", s.mse()),
+                    s.firstStageSsim() == null ? "n/a" : String.format(Locale.ROOT, "%.4f", s.firstStageSsim()),
+                    s.firstStageMse() == null ? "n/a" : String.format(Locale.ROOT, "%.3e", s.firstStageMse()), Integer.toString(s.images()),
+                    s.start() == null ? "direct" : "DDIM " + s.ddimSteps() + " steps from " + s.start()});
+        }
+        return out;
     }
 
     static List<String> diagnostics(EvaluationReport report) {

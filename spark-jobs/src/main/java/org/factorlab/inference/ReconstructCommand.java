@@ -44,6 +44,11 @@ public final class ReconstructCommand implements CliCommand, Callable<Integer> {
         INDArray x = Inference.images(o.data, o.offset, n, conf);
         List<String> labels = new ArrayList<>(List.of("input"));
         List<INDArray> rows = new ArrayList<>(List.of(x));
+        // a latent model's pictures pass through its first stage: show what that alone gives
+        loaded.model().firstStage().ifPresent(fs -> {
+            labels.add("first stage");
+            rows.add(fs.reconstruct(x, o.decode()));
+        });
         for (var e : o.decoders(m, true).entrySet()) { // several decoders (ivae-ddpm): rows of each
             String by = e.getKey().isEmpty() ? "" : e.getKey() + " ";
             Decoding d = e.getValue();

@@ -33,6 +33,7 @@ public final class LocalTraining {
         ModelFamily family = Families.get(plan.model());
         TrainSettings t = family.trainSettings(plan.effectiveConfig());
         Parents parents = Parents.load(family.parents(plan.effectiveConfig()), ParentBytes.reader(conf));
+        family.checkData(plan.effectiveConfig(), data.spec(), parents, data.name());
         Trainer.Options opts = new Trainer.Options(plan.model(), plan.effectiveConfig(), t.seed(), plan.steps(), plan.logEvery(),
                 plan.checkpointEvery(), plan.keepCheckpoints(), t.emaDecay(), t.emaWarmup(), plan.runDir(), data.manifestSha256(),
                 plan.maxWallSeconds(), parents.lineage());

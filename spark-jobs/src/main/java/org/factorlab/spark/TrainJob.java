@@ -121,6 +121,7 @@ public final class TrainJob {
         // parents are read and checked once on the driver, then broadcast once for the whole job
         ParentBytes parentBytes = ParentBytes.read(Families.get(p.model()).parents(p.configText()), hconf);
         Parents parents = parentBytes.parents();
+        Families.get(p.model()).checkData(p.configText(), data.spec(), parents, data.name());
         Start start = start(dir, p, data, workers, parents);
         Broadcast<ParentBytes> shipped = sc.broadcast(parentBytes);
         try (TrainMetrics metrics = new TrainMetrics()) {
