@@ -36,32 +36,39 @@ final class FamilyStepTiming {
 
     private final String model;
     private final String configText;
-    private final int batch;
+    /** null: the config's own train.batchSize. */
+    private final Integer batchOverride;
+    private int batch;
     private final int steps;
     private final int warmup;
     private final String python;
     private final Path twin;
+    private final Path unetTwin;
     private final boolean skipPytorch;
     private final int threads;
-    /** The twin's process CPU time per step, where it reports one. */
+    private final int rounds;
+    /** The twin's process CPU time per step in the last round, where it reports one. */
     private Double torchCpuMs;
 
-    FamilyStepTiming(String model, String configText, int batch, int steps, int warmup, String python, Path twin,
-                     boolean skipPytorch, int threads) {
+    FamilyStepTiming(String model, String configText, Integer batch, int steps, int warmup, String python, Path twin, Path unetTwin,
+                     boolean skipPytorch, int threads, int rounds) {
         this.model = model;
         this.configText = configText;
-        this.batch = batch;
+        this.batchOverride = batch;
         this.steps = steps;
         this.warmup = warmup;
         this.python = python;
         this.twin = twin;
+        this.unetTwin = unetTwin;
         this.skipPytorch = skipPytorch;
         this.threads = threads;
+        this.rounds = rounds;
     }
 
     int run() throws Exception {
         ModelFamily f = Families.get(model);
-        String eff = f.effectiveConfig(configText, List.of("train.batchSize=" + batch), model + " config");
+        String eff = f.effectiveConfig(configText, batchOverride == null ? List.of() : List.of("train.batchSize=" + batchOverride),
+                model + " config");
         // a synthetic labelled grid, for families whose config depends on the data (iVAE's u)
         DatasetSpec spec = new DatasetSpec("bench", List.of(Factor.ofClasses("a", 10), Factor.ofClasses("b", 10),
                 Factor.ofClasses("c", 10), Factor.ofClasses("d", 8), Factor.ofClasses("e", 4), Factor.ofClasses("g", 15)),
@@ -70,46 +77,79 @@ final class FamilyStepTiming {
         var modelSection = org.factorlab.config.ConfigTree.readMapping(eff, "config").path("model");
         int size = modelSection.path("imageSize").asInt(32), channels = modelSection.path("imageChannels").asInt(3);
         TrainSettings t = f.trainSettings(eff);
-        Double torchMs = skipPytorch || !TWINS.contains(model) ? null : torch(modelSection.path("latents").asInt(10), size, channels, eff);
+        batch = t.batchSize();
+        List<String> twinCmd = skipPytorch ? null : twinCommand(modelSection.path("latents").asInt(10), size, channels, eff);
         Batch b = batch(size, channels, spec);
-        double[] ms = new double[steps];
-        double kernelMs = Double.NaN;
-        double cpuMs = Double.NaN;
+        double[] ms = new double[steps * rounds];
+        double[] cpuMs = new double[rounds];
+        double[] torchMs = new double[rounds];
+        double[] torchCpu = new double[rounds];
+        double kernelMs = Double.NaN, optimizerMs = Double.NaN, profiledMs = Double.NaN;
         int ops = -1;
         try (TrainingSession s = f.open(eff, t.seed())) {
             for (int i = 0; i < warmup; i++) s.step(b);
-            long cpu0 = processCpuNanos();
-            for (int i = 0; i < steps; i++) {
-                long t0 = System.nanoTime();
-                s.step(b);
-                ms[i] = (System.nanoTime() - t0) / 1e6;
+            for (int r = 0; r < rounds; r++) {
+                // the twin and ND4J alternate: a change in the machine's load between rounds hits both sides
+                torchMs[r] = twinCmd == null ? Double.NaN : run(twinCmd);
+                torchCpu[r] = torchCpuMs == null ? Double.NaN : torchCpuMs;
+                long cpu0 = processCpuNanos();
+                for (int i = 0; i < steps; i++) {
+                    long t0 = System.nanoTime();
+                    s.step(b);
+                    ms[r * steps + i] = (System.nanoTime() - t0) / 1e6;
+                }
+                cpuMs[r] = (processCpuNanos() - cpu0) / 1e6 / steps;
+                double[] roundMs = Arrays.copyOfRange(ms, r * steps, (r + 1) * steps);
+                Arrays.sort(roundMs);
+                System.out.printf(Locale.ROOT, "round %d/%d: ND4J %.1f ms/step (CPU %.1f ms/step); PyTorch %s ms/step (CPU %s ms/step); "
+                                + "ratio PyTorch/ND4J: wall %s, CPU %s%n", r + 1, rounds, roundMs[roundMs.length / 2], cpuMs[r], fmt(torchMs[r]),
+                        fmt(torchCpu[r]), fmt(torchMs[r] / roundMs[roundMs.length / 2]) + "x", fmt(torchCpu[r] / cpuMs[r]) + "x");
             }
-            cpuMs = (processCpuNanos() - cpu0) / 1e6 / steps;
             if (s instanceof GraphSession g) {
                 ops = g.opCount();
                 g.setProfiling(true);
                 long t0 = System.nanoTime();
+                long opt0 = g.optimizerNanos();
                 for (int i = 0; i < steps; i++) s.step(b);
-                double profiledMs = (System.nanoTime() - t0) / 1e6 / steps;
+                profiledMs = (System.nanoTime() - t0) / 1e6 / steps;
                 long kernelNanos = 0;
                 for (long[] v : g.profile().values()) kernelNanos += v[1];
                 kernelMs = kernelNanos / 1e6 / steps;
-                System.out.printf(Locale.ROOT, "profiled pass: %.1f ms/step, of which %.1f ms inside %d op kernels per step%n", profiledMs,
-                        kernelMs, ops);
+                optimizerMs = (g.optimizerNanos() - opt0) / 1e6 / steps;
+                System.out.printf(Locale.ROOT, "profiled pass: %.1f ms/step = %.1f ms inside %d op kernels (%.1f us of kernel per op) + %.1f ms "
+                                + "optimizer (%d parameter arrays, %.1f us per array) + %.1f ms the rest (dispatch, placeholders, Java side)%n",
+                        profiledMs, kernelMs, ops, kernelMs * 1000 / ops, optimizerMs, g.parameterNames().size(),
+                        optimizerMs * 1000 / Math.max(1, g.parameterNames().size()), profiledMs - kernelMs - optimizerMs);
+                System.out.println("  op type                      calls/step   ms/step  share of kernels");
+                double km = kernelMs;
+                g.profile().entrySet().stream().sorted((x, y) -> Long.compare(y.getValue()[1], x.getValue()[1])).limit(15)
+                        .forEach(e -> System.out.printf(Locale.ROOT, "  %-28s %10d %9.1f %8.1f%%%n", e.getKey(), e.getValue()[0] / steps,
+                                e.getValue()[1] / 1e6 / steps, 100 * e.getValue()[1] / 1e6 / steps / km));
             }
         }
         Arrays.sort(ms);
         double med = ms[ms.length / 2];
-        // CPU time does not grow with other processes' load: on a busy machine it sizes budgets better than wall time
-        System.out.printf(Locale.ROOT, "ND4J process CPU time: %.1f ms/step (all threads)%s%n", cpuMs,
-                torchCpuMs == null ? "" : String.format(Locale.ROOT, "; PyTorch %.1f ms/step", torchCpuMs));
-        System.out.printf(Locale.ROOT, "%s train step, %dx%dx%d, batch %d, %d timed steps after %d warm-up, ND4J threads %d%n", model,
-                size, size, channels, batch, steps, warmup, Nd4j.getEnvironment().maxMasterThreads());
-        System.out.println("model      ND4J ms/step  ND4J img/s  kernels ms  bookkeeping ms  PyTorch ms/step  ND4J/PyTorch throughput");
-        System.out.printf(Locale.ROOT, "%-10s %12.1f  %10.1f  %10.1f  %14.1f  %15s  %s%n", model, med, batch * 1000 / med, kernelMs,
-                Math.max(0, med - kernelMs), torchMs == null ? "-" : String.format(Locale.ROOT, "%.1f", torchMs),
-                torchMs == null ? "-" : String.format(Locale.ROOT, "%.2fx", torchMs / med));
+        double cpu = median(cpuMs), tms = median(torchMs), tcpu = median(torchCpu);
+        // CPU time does not grow with other processes' load: on a busy machine it compares better than wall time
+        System.out.printf(Locale.ROOT, "ND4J process CPU time: %.1f ms/step (all threads)%s%n", cpu,
+                Double.isNaN(tcpu) ? "" : String.format(Locale.ROOT, "; PyTorch %.1f ms/step; CPU-time ratio PyTorch/ND4J %.2fx", tcpu, tcpu / cpu));
+        System.out.printf(Locale.ROOT, "%s train step, %dx%dx%d, batch %d, %d x %d timed steps after %d warm-up, ND4J threads %d%n", model,
+                size, size, channels, batch, rounds, steps, warmup, Nd4j.getEnvironment().maxMasterThreads());
+        // the split is the profiled pass's (its clock reads add a little); ms/step is the unprofiled median
+        System.out.println("model      ND4J ms/step  ND4J img/s  kernels ms  optimizer ms  rest ms  PyTorch ms/step  ND4J/PyTorch throughput");
+        System.out.printf(Locale.ROOT, "%-10s %12.1f  %10.1f  %10.1f  %12.1f  %7.1f  %15s  %s%n", model, med, batch * 1000 / med, kernelMs,
+                optimizerMs, profiledMs - kernelMs - optimizerMs, fmt(tms), Double.isNaN(tms) ? "-" : fmt(tms / med) + "x");
         return 0;
+    }
+
+    private static String fmt(double v) {
+        return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.2f", v);
+    }
+
+    private static double median(double[] v) {
+        double[] c = v.clone();
+        Arrays.sort(c);
+        return c[c.length / 2];
     }
 
     /** CPU time of this process, all threads (native ones included). */
@@ -127,14 +167,20 @@ final class FamilyStepTiming {
         return new Batch(Nd4j.create(v, new long[]{batch, channels, size, size}, DataType.FLOAT), f);
     }
 
-    private Double torch(int latents, int size, int channels, String eff) throws Exception {
+    /** The twin's command line for this config, or null (with a note) where no twin times the same network. */
+    private List<String> twinCommand(int latents, int size, int channels, String eff) {
+        var tree = org.factorlab.config.ConfigTree.readMapping(eff, "config");
+        if (model.equals("encdiff")) return encdiffCommand(tree, size, channels);
+        if (!TWINS.contains(model)) {
+            System.out.println("PyTorch side skipped: no twin of the " + model + " family (twins: encdiff, " + String.join(", ", TWINS) + ")");
+            return null;
+        }
         Path script = model.equals("ivae-ddpm") ? twin.resolveSibling(IVAE_DDPM_TWIN) : twin;
         if (!Files.exists(script)) {
             System.out.println("PyTorch side skipped: " + script + " not found (run from the repository root)");
             return null;
         }
-        var tree = org.factorlab.config.ConfigTree.readMapping(eff, "config");
-        if (model.equals("ivae-ddpm")) return run(ivaeDdpmCommand(script, tree, latents, size, channels));
+        if (model.equals("ivae-ddpm")) return ivaeDdpmCommand(script, tree, latents, size, channels);
         List<String> cmd = new ArrayList<>(List.of(python, twin.toString(), "--model", model, "--image-size", String.valueOf(size),
                 "--channels", String.valueOf(channels), "--batch", String.valueOf(batch), "--latents", String.valueOf(latents),
                 "--steps", String.valueOf(steps), "--warmup", String.valueOf(Math.max(1, warmup)), "--threads", String.valueOf(threads)));
@@ -147,7 +193,51 @@ final class FamilyStepTiming {
             for (var n : tree.path("ivae").path("factorSizes")) u += n.asInt();
             cmd.addAll(List.of("--u-dim", String.valueOf(u), "--prior-hidden", tree.path("ivae").path("priorHidden").asText()));
         }
-        return run(cmd);
+        return cmd;
+    }
+
+    /**
+     * The EncDiff twin ({@code bench/unet_train_step.py}) built from the effective config: Encoder4 on the image, the
+     * token MLPs, the LDM U-Net with cross-attention, the config's target, loss and optimizer. Null with a note for the
+     * variants the twin does not build.
+     */
+    private List<String> encdiffCommand(com.fasterxml.jackson.databind.JsonNode tree, int size, int channels) {
+        var m = tree.path("model");
+        var enc = m.path("encoder");
+        var tok = m.path("tokens");
+        var unet = m.path("unet");
+        var opt = tree.path("optimizer");
+        List<String> unsupported = new ArrayList<>();
+        if (!m.path("conditioning").asText().equals("cross_attention")) unsupported.add("conditioning " + m.path("conditioning").asText());
+        if (!tok.path("kind").asText().equals("scalar")) unsupported.add("tokens.kind " + tok.path("kind").asText());
+        if (!enc.path("norm").asText("batch").equals("batch")) unsupported.add("encoder.norm " + enc.path("norm").asText());
+        if (unet.path("crossAttentionOnlyResolutions").size() > 0) unsupported.add("unet.crossAttentionOnlyResolutions");
+        if (unet.path("dimHead").asInt(0) != 0) unsupported.add("unet.dimHead");
+        if (unet.path("transformerDepth").asInt(1) != 1) unsupported.add("unet.transformerDepth");
+        if (!unet.path("resblockUpdown").asBoolean(true)) unsupported.add("unet.resblockUpdown false");
+        if (!unsupported.isEmpty()) {
+            System.out.println("PyTorch side skipped: bench/unet_train_step.py does not build " + String.join(", ", unsupported));
+            return null;
+        }
+        if (!Files.exists(unetTwin)) {
+            System.out.println("PyTorch side skipped: " + unetTwin + " not found (run from the repository root)");
+            return null;
+        }
+        return new ArrayList<>(List.of(python, unetTwin.toString(), "--summary", "--pixel",
+                "--input-size", String.valueOf(size), "--encoder-input-size", String.valueOf(size), "--in-channels", String.valueOf(channels),
+                "--encoder-channels", enc.path("channels").asText(), "--encoder-downsamples", enc.path("downsamples").asText(),
+                "--encoder-res-blocks", enc.path("resBlocks").asText(),
+                "--tokens", tok.path("count").asText(), "--context-dim", tok.path("dim").asText(),
+                "--token-hidden", tok.path("hidden1").asText() + "," + tok.path("hidden2").asText(),
+                "--model-channels", unet.path("modelChannels").asText(), "--channel-mult", joined(unet.path("channelMult")),
+                "--num-res-blocks", unet.path("numResBlocks").asText(), "--attention-resolutions", joined(unet.path("attentionResolutions")),
+                "--heads", unet.path("numHeads").asText(), "--norm-groups", unet.path("groups").asText(),
+                "--parameterization", tree.path("diffusion").path("parameterization").asText("eps"),
+                "--loss", tree.path("diffusion").path("loss").asText("l2"),
+                "--optimizer", opt.path("kind").asText("adam"), "--lr", opt.path("lr").asText(),
+                "--weight-decay", opt.path("weightDecay").asText("0"), "--clip-grad-norm", opt.path("clipGradNorm").asText("0"),
+                "--batch", String.valueOf(batch), "--steps", String.valueOf(steps), "--warmup", String.valueOf(Math.max(1, warmup)),
+                "--threads", String.valueOf(threads)));
     }
 
     /** The ivae-ddpm twin's arguments from the effective config: the iVAE, u's width, the U-Net and the conditioning. */
@@ -180,13 +270,14 @@ final class FamilyStepTiming {
         return String.join(",", out);
     }
 
-    private Double run(List<String> cmd) throws Exception {
+    private double run(List<String> cmd) throws Exception {
         System.out.println("PyTorch: " + String.join(" ", cmd));
+        torchCpuMs = null;
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         Double ms = null;
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = r.readLine()) != null; ) {
-                System.out.println("  " + line);
+                if (!line.startsWith("{")) System.out.println("  " + line); // the JSON report of unet_train_step.py
                 if (line.startsWith("torch ms/step:")) ms = Double.parseDouble(line.substring("torch ms/step:".length()).trim());
                 if (line.startsWith("torch cpu ms/step:")) torchCpuMs = Double.parseDouble(line.substring("torch cpu ms/step:".length()).trim());
             }

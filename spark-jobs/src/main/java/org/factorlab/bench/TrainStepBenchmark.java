@@ -83,8 +83,13 @@ public final class TrainStepBenchmark implements BenchmarkCommand, Callable<Inte
             + "instead of the EncDiff reference network; VAE families are compared with bench/vae_train_step.py.")
     String model;
 
-    @Option(names = "--config", description = "With --model: the config (default conf/<model>-pixel32.yaml, else the family's defaults).")
+    @Option(names = "--config", description = "A model config to time (its family from --model, else from the file name: "
+            + "conf/<family>-*.yaml or conf/smoke/<family>.yaml); with --model alone, conf/<model>-pixel32.yaml, else the family's defaults.")
     Path config;
+
+    @Option(names = "--rounds", defaultValue = "1", description = "With --model/--config: alternate the PyTorch twin and "
+            + "ND4J this many times in one run (each round --steps steps of each), so load changes hit both (default ${DEFAULT-VALUE}).")
+    int rounds;
 
     @Option(names = "--vae-script", defaultValue = "bench/vae_train_step.py", description = "PyTorch twin of the VAE families (default ${DEFAULT-VALUE}).")
     Path vaeScript;
@@ -98,10 +103,14 @@ public final class TrainStepBenchmark implements BenchmarkCommand, Callable<Inte
             Nd4j.getEnvironment().setMaxThreads(threads);
             Nd4j.getEnvironment().setMaxMasterThreads(threads);
         }
+        if (model == null && config != null) model = familyOf(config);
         if (model != null) {
             Path cfg = config != null ? config : Path.of("conf", model + "-pixel32.yaml");
             String text = config != null || Files.exists(cfg) ? Files.readString(cfg) : "";
-            return new FamilyStepTiming(model, text, batch, Math.max(steps, 1), warmup, python, vaeScript, skipPytorch, threads).run();
+            // --batch defaults to 64 for the reference network; a config's own batch size is the default here
+            Integer b = batchGiven() ? batch : null;
+            return new FamilyStepTiming(model, text, b, Math.max(steps, 1), warmup, python, vaeScript, script, skipPytorch, threads,
+                    Math.max(rounds, 1)).run();
         }
         int mc = Math.max(8, (int) Math.round(64 * sizeScale));
         List<Integer> mult = List.of(1, 2, 4, 4);
@@ -131,6 +140,29 @@ public final class TrainStepBenchmark implements BenchmarkCommand, Callable<Inte
             }
         }
         return 0;
+    }
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    private boolean batchGiven() {
+        return spec != null && spec.commandLine() != null && spec.commandLine().getParseResult() != null
+                && spec.commandLine().getParseResult().hasMatchedOption("--batch");
+    }
+
+    /**
+     * The family a config file belongs to, from its name: {@code conf/smoke/<family>.yaml}, else the longest family
+     * name that {@code <family>-...yaml} starts with ({@code ivae-ddpm-pixel32.yaml} is ivae-ddpm, not ivae).
+     */
+    static String familyOf(Path config) {
+        String stem = config.getFileName().toString().replaceFirst("\\.ya?ml$", "");
+        String best = null;
+        for (String f : org.factorlab.model.Families.names())
+            if ((stem.equals(f) || stem.startsWith(f + "-")) && (best == null || f.length() > best.length())) best = f;
+        if (best == null)
+            throw new IllegalArgumentException(config + ": cannot tell the model family from the file name; pass --model (one of "
+                    + String.join(", ", org.factorlab.model.Families.names()) + ")");
+        return best;
     }
 
     /** The downsampling factors whose feature maps have one of {@code attentionSides} on a size x size input. */
