@@ -394,6 +394,10 @@ def run(a, size, model, opt, abar, log):
         loss = step()
         times.append((time.perf_counter() - t0) * 1000)
         log(f"input {size}x{size}: step {i + 1}/{a.steps} {times[-1]:.1f} ms (loss {loss:.4f})")
+    if a.profile:  # one more step under torch's profiler: self CPU time per op type, for docs/performance.md
+        with torch.autograd.profiler.profile() as prof:
+            step()
+        log(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=15))
     ms = statistics.median(times)
     cpu_ms = (time.process_time() - cpu0) * 1000 / a.steps  # process CPU time, all threads: load-independent
     if a.summary:
@@ -442,6 +446,7 @@ def main(argv=None):
     p.add_argument("--optimizer", choices=["adam", "adamw"], default="adamw")
     p.add_argument("--weight-decay", type=float, default=0.01)
     p.add_argument("--clip-grad-norm", type=float, default=0.0)
+    p.add_argument("--profile", action="store_true", help="print self CPU time per op type of one extra step (stderr)")
     p.add_argument("--summary", action="store_true",
                    help="also print 'torch cpu ms/step: X' and 'torch ms/step: X' lines (bench train-step --config)")
     p.add_argument("--params-only", action="store_true", help="build and count, no timing")

@@ -61,6 +61,8 @@ public final class CompiledGraph {
     /** Per op type: {calls, nanoseconds}, when profiling is on. */
     private final Map<String, long[]> profile = new LinkedHashMap<>();
     private boolean profiling;
+    /** Profile keys carry the input shapes ({@code conv2d_bp [32,3,32,32] ...}): which instances of an op type cost. */
+    private boolean profileByShape;
 
     private CompiledGraph(SameDiff outer, SameDiff graph, Map<String, String> requested) {
         this.outer = outer;
@@ -110,7 +112,16 @@ public final class CompiledGraph {
         profiling = on;
     }
 
-    /** Per op type (for example {@code conv2d_bp}): {calls, total nanoseconds} since profiling was switched on. */
+    /** With profiling on, keys the profile by op type and input shapes instead of op type alone. */
+    public void setProfilingByShape(boolean on) {
+        profileByShape = on;
+    }
+
+    /**
+     * Per op type (for example {@code conv2d_bp}): {calls, total nanoseconds, calling thread's CPU nanoseconds} since
+     * profiling was switched on. With one native thread (OMP_NUM_THREADS=1) the CPU figure is the op's whole cost and
+     * does not grow with other processes' load, as wall time does on a busy machine.
+     */
     public Map<String, long[]> profile() {
         return java.util.Collections.unmodifiableMap(profile);
     }
@@ -172,6 +183,7 @@ public final class CompiledGraph {
     }
 
     private static final Object STDOUT_LOCK = new Object();
+    private static final java.lang.management.ThreadMXBean THREAD_CPU = java.lang.management.ManagementFactory.getThreadMXBean();
 
     /** SameDiff prints one "Added differentiated op" line per op to System.out while it builds the backward graph. */
     private static void createGradFunctionQuietly(SameDiff sd) {
@@ -425,16 +437,24 @@ public final class CompiledGraph {
             for (Step s : steps) {
                 if (profiling) {
                     long t0 = System.nanoTime();
+                    long cpu0 = THREAD_CPU.getCurrentThreadCpuTime();
                     s.kernel().run();
-                    long[] c = profile.computeIfAbsent(s.name(), k -> new long[2]);
+                    long[] c = profile.computeIfAbsent(profileByShape ? withShapes(s) : s.name(), k -> new long[3]);
                     c[0]++;
                     c[1] += System.nanoTime() - t0;
+                    c[2] += THREAD_CPU.getCurrentThreadCpuTime() - cpu0;
                 } else {
                     s.kernel().run();
                 }
                 if (check && Arrays.stream(s.outs()).anyMatch(CompiledGraph::nonFinite)) return Optional.of(describe(s));
             }
             return Optional.empty();
+        }
+
+        private static String withShapes(Step s) {
+            StringBuilder b = new StringBuilder(s.name());
+            for (INDArray a : s.ins()) b.append(' ').append(Arrays.toString(a.shape()).replace(" ", ""));
+            return b.toString();
         }
 
         private static String describe(Step s) {

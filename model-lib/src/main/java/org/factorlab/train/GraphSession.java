@@ -155,6 +155,11 @@ public abstract class GraphSession implements TrainingSession {
         gradients.setProfiling(on);
     }
 
+    /** Profile keys with the op's input shapes (see {@link CompiledGraph#setProfilingByShape}). */
+    public final void setProfilingByShape(boolean on) {
+        gradients.setProfilingByShape(on);
+    }
+
     /** Per op type: {calls, nanoseconds} since profiling was switched on. */
     public final Map<String, long[]> profile() {
         return gradients.profile();

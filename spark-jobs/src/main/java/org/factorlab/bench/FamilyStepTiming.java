@@ -47,6 +47,7 @@ final class FamilyStepTiming {
     private final boolean skipPytorch;
     private final int threads;
     private final int rounds;
+    private boolean byShape;
     /** The twin's process CPU time per step in the last round, where it reports one. */
     private Double torchCpuMs;
 
@@ -63,6 +64,12 @@ final class FamilyStepTiming {
         this.skipPytorch = skipPytorch;
         this.threads = threads;
         this.rounds = rounds;
+    }
+
+    /** The profiled pass keys op instances by input shapes (--profile). */
+    FamilyStepTiming byShape(boolean on) {
+        byShape = on;
+        return this;
     }
 
     int run() throws Exception {
@@ -108,23 +115,29 @@ final class FamilyStepTiming {
             if (s instanceof GraphSession g) {
                 ops = g.opCount();
                 g.setProfiling(true);
+                g.setProfilingByShape(byShape);
                 long t0 = System.nanoTime();
                 long opt0 = g.optimizerNanos();
                 for (int i = 0; i < steps; i++) s.step(b);
                 profiledMs = (System.nanoTime() - t0) / 1e6 / steps;
-                long kernelNanos = 0;
-                for (long[] v : g.profile().values()) kernelNanos += v[1];
+                long kernelNanos = 0, kernelCpu = 0;
+                for (long[] v : g.profile().values()) {
+                    kernelNanos += v[1];
+                    kernelCpu += v[2];
+                }
                 kernelMs = kernelNanos / 1e6 / steps;
                 optimizerMs = (g.optimizerNanos() - opt0) / 1e6 / steps;
                 System.out.printf(Locale.ROOT, "profiled pass: %.1f ms/step = %.1f ms inside %d op kernels (%.1f us of kernel per op) + %.1f ms "
                                 + "optimizer (%d parameter arrays, %.1f us per array) + %.1f ms the rest (dispatch, placeholders, Java side)%n",
                         profiledMs, kernelMs, ops, kernelMs * 1000 / ops, optimizerMs, g.parameterNames().size(),
                         optimizerMs * 1000 / Math.max(1, g.parameterNames().size()), profiledMs - kernelMs - optimizerMs);
-                System.out.println("  op type                      calls/step   ms/step  share of kernels");
+                System.out.printf(Locale.ROOT, "  kernel CPU time on the calling thread: %.1f ms/step (%.1f us per op; the whole kernel cost "
+                        + "when ND4J runs one thread, OMP_NUM_THREADS=1)%n", kernelCpu / 1e6 / steps, kernelCpu / 1e3 / steps / ops);
+                System.out.println("  op type" + (byShape ? " and input shapes" : "") + "                      calls/step   ms/step  CPU ms/step  share of kernels");
                 double km = kernelMs;
-                g.profile().entrySet().stream().sorted((x, y) -> Long.compare(y.getValue()[1], x.getValue()[1])).limit(15)
-                        .forEach(e -> System.out.printf(Locale.ROOT, "  %-28s %10d %9.1f %8.1f%%%n", e.getKey(), e.getValue()[0] / steps,
-                                e.getValue()[1] / 1e6 / steps, 100 * e.getValue()[1] / 1e6 / steps / km));
+                g.profile().entrySet().stream().sorted((x, y) -> Long.compare(y.getValue()[1], x.getValue()[1])).limit(byShape ? 30 : 15)
+                        .forEach(e -> System.out.printf(Locale.ROOT, "  %-28s %10d %9.1f %11.1f %8.1f%%%n", e.getKey(), e.getValue()[0] / steps,
+                                e.getValue()[1] / 1e6 / steps, e.getValue()[2] / 1e6 / steps, 100 * e.getValue()[1] / 1e6 / steps / km));
             }
         }
         Arrays.sort(ms);

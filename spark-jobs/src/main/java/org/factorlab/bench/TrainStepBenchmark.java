@@ -76,7 +76,8 @@ public final class TrainStepBenchmark implements BenchmarkCommand, Callable<Inte
                     + "downsampling factors 1,2,4 on a 16x16 input, 2,4,8 on 32x32 (default ${DEFAULT-VALUE}).")
     List<Integer> attentionSides;
 
-    @Option(names = "--profile", description = "Print the compiled executor's time per op type over the timed steps.")
+    @Option(names = "--profile", description = "Print the compiled executor's time per op type over the timed steps "
+            + "(with --model/--config: per op type and input shapes).")
     boolean profile;
 
     @Option(names = "--model", description = "Time this family's own training step (its --config, default conf/<model>-pixel32.yaml) "
@@ -94,6 +95,18 @@ public final class TrainStepBenchmark implements BenchmarkCommand, Callable<Inte
     @Option(names = "--vae-script", defaultValue = "bench/vae_train_step.py", description = "PyTorch twin of the VAE families (default ${DEFAULT-VALUE}).")
     Path vaeScript;
 
+    @Option(names = "--elementwise-threshold", defaultValue = "0",
+            description = "libnd4j: element-wise ops on fewer elements run on one thread; 0 keeps its default (default ${DEFAULT-VALUE}).")
+    int elementwiseThreshold;
+
+    @Option(names = "--tad-threshold", defaultValue = "0",
+            description = "libnd4j: reductions over fewer sub-arrays (TADs) run on one thread; 0 keeps its default (default ${DEFAULT-VALUE}).")
+    int tadThreshold;
+
+    @Option(names = "--no-helpers", description = "libnd4j: switch its platform helpers (oneDNN conv, matmul, batch norm) off, "
+            + "to see what they contribute.")
+    boolean noHelpers;
+
     /** How the ND4J side runs the same gradient graph. */
     enum Executor { compiled, samediff }
 
@@ -103,6 +116,12 @@ public final class TrainStepBenchmark implements BenchmarkCommand, Callable<Inte
             Nd4j.getEnvironment().setMaxThreads(threads);
             Nd4j.getEnvironment().setMaxMasterThreads(threads);
         }
+        var env = Nd4j.getEnvironment();
+        if (elementwiseThreshold > 0) env.setElementwiseThreshold(elementwiseThreshold);
+        if (tadThreshold > 0) env.setTadThreshold(tadThreshold);
+        if (noHelpers) env.allowHelpers(false);
+        System.out.printf(Locale.ROOT, "ND4J: %d threads, elementwise threshold %d, TAD threshold %d, helpers %s; OMP_WAIT_POLICY=%s%n",
+                env.maxThreads(), env.elementwiseThreshold(), env.tadThreshold(), env.helpersAllowed() ? "on" : "off", System.getenv().getOrDefault("OMP_WAIT_POLICY", "(unset)"));
         if (model == null && config != null) model = familyOf(config);
         if (model != null) {
             Path cfg = config != null ? config : Path.of("conf", model + "-pixel32.yaml");
@@ -110,7 +129,7 @@ public final class TrainStepBenchmark implements BenchmarkCommand, Callable<Inte
             // --batch defaults to 64 for the reference network; a config's own batch size is the default here
             Integer b = batchGiven() ? batch : null;
             return new FamilyStepTiming(model, text, b, Math.max(steps, 1), warmup, python, vaeScript, script, skipPytorch, threads,
-                    Math.max(rounds, 1)).run();
+                    Math.max(rounds, 1)).byShape(profile).run();
         }
         int mc = Math.max(8, (int) Math.round(64 * sizeScale));
         List<Integer> mult = List.of(1, 2, 4, 4);
