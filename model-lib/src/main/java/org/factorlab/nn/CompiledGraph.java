@@ -183,6 +183,8 @@ public final class CompiledGraph {
     }
 
     private static final Object STDOUT_LOCK = new Object();
+    /** {@code -Dfactorlab.compiled.reshapeViews=false} runs every reshape as a copying op (A/B timing, diagnosis). */
+    private static final boolean RESHAPE_VIEWS = Boolean.parseBoolean(System.getProperty("factorlab.compiled.reshapeViews", "true"));
     private static final java.lang.management.ThreadMXBean THREAD_CPU = java.lang.management.ManagementFactory.getThreadMXBean();
 
     /** SameDiff prints one "Added differentiated op" line per op to System.out while it builds the backward graph. */
@@ -258,6 +260,8 @@ public final class CompiledGraph {
         private final Map<String, INDArray> results = new LinkedHashMap<>();
         /** Parameters bound into the contexts, re-checked each call (a caller may replace an array). */
         private final List<Bound> bound = new ArrayList<>();
+        /** Views (reshapes without a copy) -> the array whose buffer they share, for liveness. */
+        private final Map<INDArray, INDArray> baseOf = new java.util.IdentityHashMap<>();
 
         /** One executable op: {@code name} (the op type) keys the profile; {@code op} is the graph's op name. */
         private record Step(String name, Runnable kernel, String op, INDArray[] ins, INDArray[] outs) {
@@ -311,13 +315,21 @@ public final class CompiledGraph {
                     if (shapes == null || shapes.size() != outNames.size())
                         throw new IllegalStateException("CompiledGraph: op " + sdo.getName() + " (" + df.opName() + ") gave "
                                 + (shapes == null ? 0 : shapes.size()) + " output shapes for " + outNames.size() + " outputs");
-                    outs = new INDArray[shapes.size()];
-                    for (int o = 0; o < outs.length; o++) {
-                        DataType dt = graph.getVariable(outNames.get(o)).dataType();
-                        LongShapeDescriptor s = shapes.get(o);
-                        if (s.dataType() != dt) s = s.asDataType(dt);
-                        outs[o] = take(free, s, i, lastUse, outNames.get(o), bufferEnd);
-                        ctx.setOutputArray(o, outs[o]);
+                    INDArray view = requested.containsKey(outNames.get(0)) ? null : reshapeView(df, args, shapes, outNames, ctx);
+                    if (view != null) {
+                        // a reshape of a contiguous array is a view of its buffer: no copy, no op per call
+                        outs = new INDArray[] {view};
+                        baseOf.put(view, baseOf.getOrDefault(args[0], args[0]));
+                        ctx = null;
+                    } else {
+                        outs = new INDArray[shapes.size()];
+                        for (int o = 0; o < outs.length; o++) {
+                            DataType dt = graph.getVariable(outNames.get(o)).dataType();
+                            LongShapeDescriptor s = shapes.get(o);
+                            if (s.dataType() != dt) s = s.asDataType(dt);
+                            outs[o] = take(free, s, i, lastUse, outNames.get(o), bufferEnd);
+                            ctx.setOutputArray(o, outs[o]);
+                        }
                     }
                 } else if (df instanceof Op op) {
                     boolean axisArg = false;
@@ -359,14 +371,41 @@ public final class CompiledGraph {
                     String name = outNames.get(o);
                     values.put(name, outs[o]);
                     int end = lastUse.getOrDefault(name, i);
-                    bufferEnd.merge(outs[o], end, Math::max);
+                    // a view keeps the buffer it shares alive for as long as it is read
+                    bufferEnd.merge(baseOf.getOrDefault(outs[o], outs[o]), end, Math::max);
                 }
                 // release buffers whose last reader was this op (never parameters or placeholders)
                 Set<INDArray> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-                for (String a : argNames) release(values.get(a), i, free, bufferEnd, pinned, seen);
-                for (INDArray o : outs) release(o, i, free, bufferEnd, pinned, seen);
+                for (String a : argNames) release(base(values.get(a)), i, free, bufferEnd, pinned, seen);
+                for (INDArray o : outs) release(base(o), i, free, bufferEnd, pinned, seen);
             }
             for (var e : requested.entrySet()) results.put(e.getValue(), values.get(e.getKey()));
+        }
+
+        private INDArray base(INDArray a) {
+            return a == null ? null : baseOf.getOrDefault(a, a);
+        }
+
+        /**
+         * For a {@code reshape} of a c-ordered contiguous array: the same values as a view sharing its buffer, checked
+         * once here against the op's own output (bit for bit); null where the op must run (other layouts, casts).
+         * Never for a requested output: callers update gradients in place, and a view would write through.
+         */
+        private INDArray reshapeView(DifferentialFunction df, INDArray[] args, List<LongShapeDescriptor> shapes, List<String> outNames,
+                                     OpContext ctx) {
+            if (!RESHAPE_VIEWS || !df.opName().equals("reshape") || args.length == 0 || shapes.size() != 1 || outNames.size() != 1) return null;
+            INDArray in = args[0];
+            LongShapeDescriptor s = shapes.get(0);
+            DataType dt = graph.getVariable(outNames.get(0)).dataType();
+            if (in.isEmpty() || in.isView() || in.ordering() != 'c' || !Shape.hasDefaultStridesForShape(in) || in.dataType() != dt
+                    || s.dataType() != dt || in.length() != Shape.lengthOf(s.getShape()))
+                return null;
+            INDArray view = in.reshape('c', false, s.getShape());
+            INDArray check = Nd4j.create(dt, s.getShape(), 'c');
+            ctx.setOutputArray(0, check);
+            exec(df, ctx);
+            boolean same = view.data().address() == in.data().address() && view.equalsWithEps(check, 0.0);
+            return same ? view : null;
         }
 
         private static Step nativeStep(DifferentialFunction df, OpContext ctx, INDArray scalar) {
