@@ -61,6 +61,7 @@ public final class CompiledGraph {
     /** Per op type: {calls, nanoseconds}, when profiling is on. */
     private final Map<String, long[]> profile = new LinkedHashMap<>();
     private boolean profiling;
+    private Plan lastPlan;
     /** Profile keys carry the input shapes ({@code conv2d_bp [32,3,32,32] ...}): which instances of an op type cost. */
     private boolean profileByShape;
 
@@ -126,9 +127,14 @@ public final class CompiledGraph {
         return java.util.Collections.unmodifiableMap(profile);
     }
 
-    /** Number of ops executed per call. */
+    /** Number of graph ops a call covers. */
     public int opCount() {
         return ops.size();
+    }
+
+    /** Native op calls per call of the most recently used plan (ops minus identities and reshapes run as views). */
+    public int executedOpCount() {
+        return lastPlan == null ? ops.size() : lastPlan.steps.size();
     }
 
     /**
@@ -147,8 +153,10 @@ public final class CompiledGraph {
                 it.remove();
             }
             plans.put(key, plan);
+            lastPlan = plan;
             return plan.results();
         }
+        lastPlan = plan;
         plan.execute(feed);
         return plan.results();
     }

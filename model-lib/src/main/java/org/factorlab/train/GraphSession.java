@@ -170,6 +170,11 @@ public abstract class GraphSession implements TrainingSession {
         return optimizerNanos;
     }
 
+    /** Native op calls per step (graph ops minus those run as views), after a first step. */
+    public final int executedOpCount() {
+        return gradients.executedOpCount();
+    }
+
     /** Ops the step executes (forward and backward). */
     public final int opCount() {
         return gradients.opCount();

@@ -113,7 +113,8 @@ final class FamilyStepTiming {
                         fmt(torchCpu[r]), fmt(torchMs[r] / roundMs[roundMs.length / 2]) + "x", fmt(torchCpu[r] / cpuMs[r]) + "x");
             }
             if (s instanceof GraphSession g) {
-                ops = g.opCount();
+                ops = g.executedOpCount();
+                System.out.printf(Locale.ROOT, "graph ops per step: %d, of which %d run as native calls (the rest are views)%n", g.opCount(), ops);
                 g.setProfiling(true);
                 g.setProfilingByShape(byShape);
                 long t0 = System.nanoTime();
