@@ -24,9 +24,10 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * One training step of a family's own config, timed in ND4J and (for the VAE families and ivae-ddpm) in the PyTorch
- * twin {@code bench/vae_train_step.py} or {@code bench/ivae_ddpm_train_step.py}, in the same run, with the ratio and, for ND4J, the time inside op kernels against
- * everything else (op dispatch, buffer management, the optimizer, Java-side work).
+ * One training step of a family's own config, timed in ND4J and in a PyTorch twin built from the same effective
+ * config (EncDiff: {@code bench/unet_train_step.py}; the VAE families: {@code bench/vae_train_step.py}; ivae-ddpm:
+ * {@code bench/ivae_ddpm_train_step.py}), alternating the two for {@code rounds} rounds, with wall and process CPU
+ * time per step of both and, for ND4J, the time inside op kernels against the optimizer and everything else.
  */
 final class FamilyStepTiming {
     /** Families with a PyTorch twin of the same network and loss. */

@@ -40,7 +40,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code factorlab bench train-step}: one EncDiff training step of the reference network (Encoder4 on a 64x64
  * image, 20 token MLPs, LDM U-Net with spatial transformers on a [B, 3, S, S] input, L1 loss, AdamW) in ND4J, and the
- * same network in PyTorch ({@code bench/unet_train_step.py}) in the same run, with the ratio of throughputs.
+ * same network in PyTorch ({@code bench/unet_train_step.py}) in the same run, with the ratio of throughputs; with
+ * {@code --config} (or {@code --model}) that config's own training step against its twin ({@link FamilyStepTiming}).
  */
 @Command(name = "train-step", mixinStandardHelpOptions = true,
         description = "ms/step and images/s of a training step in ND4J vs PyTorch on this CPU: the EncDiff reference network, "
