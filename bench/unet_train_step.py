@@ -250,13 +250,35 @@ class Encoder4(nn.Module):
         return self.net(x)
 
 
+class ConfigEncoder4(nn.Module):
+    """Encoder4 as org.factorlab.nn.Encoder4 lays it out from a config (model.encoder): `downsamples` x conv 4x4/2 + BN
+    (+ReLU except after the third), `res_blocks` ResBlocks, BN, ReLU, flatten, Linear -> k."""
+
+    def __init__(self, image_size, d, k, downsamples, res_blocks, in_ch=3):
+        super().__init__()
+        side = image_size >> downsamples
+        if side < 1 or side << downsamples != image_size:
+            raise SystemExit(f"image size {image_size} is not divisible by 2^{downsamples}")
+        layers, cin = [], in_ch
+        for i in range(downsamples):
+            layers += [nn.Conv2d(cin, d, 4, 2, 1), nn.BatchNorm2d(d)] + ([] if i == 2 else [nn.ReLU()])
+            cin = d
+        layers += [EncResBlock(d) for _ in range(res_blocks)]
+        layers += [nn.BatchNorm2d(d), nn.ReLU(), nn.Flatten(), nn.Linear(d * side * side, k)]
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.net(x)
+
+
 class TokenMlps(nn.Module):
     """One MLP per scalar (not shared): [B, K] -> [B, K, token_dim]."""
 
-    def __init__(self, k=20, token_dim=16):
+    def __init__(self, k=20, token_dim=16, hidden=(64, 128)):
         super().__init__()
-        self.mlps = nn.ModuleList(nn.Sequential(nn.Linear(1, 64), nn.ELU(), nn.Linear(64, 128), nn.ELU(),
-                                                nn.Linear(128, token_dim)) for _ in range(k))
+        h1, h2 = hidden
+        self.mlps = nn.ModuleList(nn.Sequential(nn.Linear(1, h1), nn.ELU(), nn.Linear(h1, h2), nn.ELU(),
+                                                nn.Linear(h2, token_dim)) for _ in range(k))
 
     def forward(self, z):
         return torch.stack([mlp(z[:, i:i + 1]) for i, mlp in enumerate(self.mlps)], dim=1)
@@ -274,8 +296,12 @@ def attention_ds(a, size):
 class EncDiff(nn.Module):
     def __init__(self, a, attn_ds):
         super().__init__()
-        self.encoder = Encoder4(a.encoder_input_size, k=a.tokens)
-        self.token_mlps = TokenMlps(a.tokens, a.context_dim)
+        if a.encoder_channels:  # a model config's encoder (bench train-step --config)
+            self.encoder = ConfigEncoder4(a.encoder_input_size, a.encoder_channels, a.tokens, a.encoder_downsamples,
+                                          a.encoder_res_blocks, a.in_channels)
+        else:
+            self.encoder = Encoder4(a.encoder_input_size, k=a.tokens)
+        self.token_mlps = TokenMlps(a.tokens, a.context_dim, a.token_hidden)
         self.unet = UNet(a.in_channels, a.in_channels, a.model_channels, a.channel_mult, a.num_res_blocks,
                          attn_ds, a.heads, a.context_dim, a.norm_groups)
 
@@ -337,7 +363,8 @@ def run(a, size, model, opt, abar, log):
     dev = torch.device(a.device)
     gen = torch.Generator().manual_seed(a.seed)
     x0 = torch.randn(B, a.in_channels, size, size, generator=gen).to(dev)
-    image = torch.randn(B, 3, a.encoder_input_size, a.encoder_input_size, generator=gen).to(dev)
+    # pixel-space configs (--pixel) encode the clean image itself, as the EncDiff family does without a first stage
+    image = x0 if a.pixel else torch.randn(B, 3, a.encoder_input_size, a.encoder_input_size, generator=gen).to(dev)
 
     def step(count_flops=False):
         t = torch.randint(0, abar.shape[0], (B,), generator=gen).to(dev)
@@ -347,9 +374,12 @@ def run(a, size, model, opt, abar, log):
         FLOPS.enabled, FLOPS.total = count_flops, 0
         out = model(xt, t, image)
         FLOPS.enabled = False
-        loss = (out - noise).abs().mean() if a.loss == "l1" else ((out - noise) ** 2).mean()
+        target = ab.sqrt() * noise - (1 - ab).sqrt() * x0 if a.parameterization == "v" else noise
+        loss = (out - target).abs().mean() if a.loss == "l1" else ((out - target) ** 2).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
+        if a.clip_grad_norm > 0:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), a.clip_grad_norm)
         opt.step()
         return loss.item()  # .item() waits for the device
 
@@ -358,13 +388,22 @@ def run(a, size, model, opt, abar, log):
     for _ in range(a.warmup - 1):
         step()
     times = []
+    cpu0 = time.process_time()
     for i in range(a.steps):
         t0 = time.perf_counter()
         loss = step()
         times.append((time.perf_counter() - t0) * 1000)
         log(f"input {size}x{size}: step {i + 1}/{a.steps} {times[-1]:.1f} ms (loss {loss:.4f})")
+    if a.profile:  # one more step under torch's profiler: self CPU time per op type, for docs/performance.md
+        with torch.autograd.profiler.profile() as prof:
+            step()
+        log(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=15))
     ms = statistics.median(times)
-    return {"input_size": size, "batch": B, "steps": a.steps, "ms_per_step": ms, "ms_per_step_all": times,
+    cpu_ms = (time.process_time() - cpu0) * 1000 / a.steps  # process CPU time, all threads: load-independent
+    if a.summary:
+        print(f"torch cpu ms/step: {cpu_ms:.3f}", flush=True)
+        print(f"torch ms/step: {ms:.3f}", flush=True)
+    return {"cpu_ms_per_step": cpu_ms, "input_size": size, "batch": B, "steps": a.steps, "ms_per_step": ms, "ms_per_step_all": times,
             "images_per_s": B / (ms / 1000), "gflop_per_step": 3 * forward_flops / 1e9,
             "gflop_forward": forward_flops / 1e9,
             # peak resident memory of the process so far (Linux reports KiB)
@@ -397,6 +436,19 @@ def main(argv=None):
     p.add_argument("--device", default="cpu", help="cpu (the comparison with ND4J) or cuda")
     p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--encoder-channels", type=int, default=0,
+                   help="a config's Encoder4 width (model.encoder.channels); 0 = the reference Encoder4 (128 channels)")
+    p.add_argument("--encoder-downsamples", type=int, default=4)
+    p.add_argument("--encoder-res-blocks", type=int, default=1)
+    p.add_argument("--token-hidden", type=ints, default=[64, 128], help="hidden1,hidden2 of the token MLPs")
+    p.add_argument("--pixel", action="store_true", help="the encoder sees the clean U-Net input (pixel-space EncDiff)")
+    p.add_argument("--parameterization", choices=["eps", "v"], default="eps")
+    p.add_argument("--optimizer", choices=["adam", "adamw"], default="adamw")
+    p.add_argument("--weight-decay", type=float, default=0.01)
+    p.add_argument("--clip-grad-norm", type=float, default=0.0)
+    p.add_argument("--profile", action="store_true", help="print self CPU time per op type of one extra step (stderr)")
+    p.add_argument("--summary", action="store_true",
+                   help="also print 'torch cpu ms/step: X' and 'torch ms/step: X' lines (bench train-step --config)")
     p.add_argument("--params-only", action="store_true", help="build and count, no timing")
     p.add_argument("--dump-params", metavar="FILE", help="write every parameter's name and shape as JSON")
     a = p.parse_args(argv)
@@ -447,7 +499,8 @@ def main(argv=None):
                           "params_by_block": blocks, "modules": module_counts(model), "results": []}
             if a.params_only:
                 continue
-            opt = torch.optim.AdamW(model.parameters(), lr=a.lr)
+            opt = (torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=a.weight_decay) if a.optimizer == "adamw"
+                   else torch.optim.Adam(model.parameters(), lr=a.lr))
             model.to(a.device)
             model.train()
         if a.params_only:

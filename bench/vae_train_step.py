@@ -215,11 +215,14 @@ def main(argv=None):
     for _ in range(a.warmup):
         step()
     times = []
+    cpu0 = time.process_time()
     for i in range(a.steps):
         t0 = time.perf_counter()
         loss = step()
         times.append((time.perf_counter() - t0) * 1000)
         log(f"step {i + 1}/{a.steps} {times[-1]:.1f} ms (loss {loss:.2f})")
+    # process CPU time (all threads): independent of other processes' load
+    print(f"torch cpu ms/step: {(time.process_time() - cpu0) * 1000 / a.steps:.3f}", flush=True)
     print(f"torch ms/step: {statistics.median(times):.3f}", flush=True)
 
 

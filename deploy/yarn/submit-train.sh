@@ -50,6 +50,7 @@ exec "${SPARK_HOME:?set SPARK_HOME to a Spark 3.5 installation}/bin/spark-submit
   --driver-memory "$DRIVER_MEMORY" \
   --conf spark.task.cpus="$CPUS_PER_TASK" \
   --conf spark.executorEnv.OMP_NUM_THREADS="$CPUS_PER_TASK" \
+  --conf spark.executorEnv.OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}" \
   --conf spark.dynamicAllocation.enabled=false \
   --conf spark.task.maxFailures=4 \
   --conf spark.yarn.maxAppAttempts=1 \

@@ -61,6 +61,9 @@ public final class CompiledGraph {
     /** Per op type: {calls, nanoseconds}, when profiling is on. */
     private final Map<String, long[]> profile = new LinkedHashMap<>();
     private boolean profiling;
+    private Plan lastPlan;
+    /** Profile keys carry the input shapes ({@code conv2d_bp [32,3,32,32] ...}): which instances of an op type cost. */
+    private boolean profileByShape;
 
     private CompiledGraph(SameDiff outer, SameDiff graph, Map<String, String> requested) {
         this.outer = outer;
@@ -110,14 +113,28 @@ public final class CompiledGraph {
         profiling = on;
     }
 
-    /** Per op type (for example {@code conv2d_bp}): {calls, total nanoseconds} since profiling was switched on. */
+    /** With profiling on, keys the profile by op type and input shapes instead of op type alone. */
+    public void setProfilingByShape(boolean on) {
+        profileByShape = on;
+    }
+
+    /**
+     * Per op type (for example {@code conv2d_bp}): {calls, total nanoseconds, calling thread's CPU nanoseconds} since
+     * profiling was switched on. With one native thread (OMP_NUM_THREADS=1) the CPU figure is the op's whole cost and
+     * does not grow with other processes' load, as wall time does on a busy machine.
+     */
     public Map<String, long[]> profile() {
         return java.util.Collections.unmodifiableMap(profile);
     }
 
-    /** Number of ops executed per call. */
+    /** Number of graph ops a call covers. */
     public int opCount() {
         return ops.size();
+    }
+
+    /** Native op calls per call of the most recently used plan (ops minus identities and reshapes run as views). */
+    public int executedOpCount() {
+        return lastPlan == null ? ops.size() : lastPlan.steps.size();
     }
 
     /**
@@ -136,8 +153,10 @@ public final class CompiledGraph {
                 it.remove();
             }
             plans.put(key, plan);
+            lastPlan = plan;
             return plan.results();
         }
+        lastPlan = plan;
         plan.execute(feed);
         return plan.results();
     }
@@ -172,6 +191,9 @@ public final class CompiledGraph {
     }
 
     private static final Object STDOUT_LOCK = new Object();
+    /** {@code -Dfactorlab.compiled.reshapeViews=false} runs every reshape as a copying op (A/B timing, diagnosis). */
+    private static final boolean RESHAPE_VIEWS = Boolean.parseBoolean(System.getProperty("factorlab.compiled.reshapeViews", "true"));
+    private static final java.lang.management.ThreadMXBean THREAD_CPU = java.lang.management.ManagementFactory.getThreadMXBean();
 
     /** SameDiff prints one "Added differentiated op" line per op to System.out while it builds the backward graph. */
     private static void createGradFunctionQuietly(SameDiff sd) {
@@ -246,6 +268,8 @@ public final class CompiledGraph {
         private final Map<String, INDArray> results = new LinkedHashMap<>();
         /** Parameters bound into the contexts, re-checked each call (a caller may replace an array). */
         private final List<Bound> bound = new ArrayList<>();
+        /** Views (reshapes without a copy) -> the array whose buffer they share, for liveness. */
+        private final Map<INDArray, INDArray> baseOf = new java.util.IdentityHashMap<>();
 
         /** One executable op: {@code name} (the op type) keys the profile; {@code op} is the graph's op name. */
         private record Step(String name, Runnable kernel, String op, INDArray[] ins, INDArray[] outs) {
@@ -299,13 +323,21 @@ public final class CompiledGraph {
                     if (shapes == null || shapes.size() != outNames.size())
                         throw new IllegalStateException("CompiledGraph: op " + sdo.getName() + " (" + df.opName() + ") gave "
                                 + (shapes == null ? 0 : shapes.size()) + " output shapes for " + outNames.size() + " outputs");
-                    outs = new INDArray[shapes.size()];
-                    for (int o = 0; o < outs.length; o++) {
-                        DataType dt = graph.getVariable(outNames.get(o)).dataType();
-                        LongShapeDescriptor s = shapes.get(o);
-                        if (s.dataType() != dt) s = s.asDataType(dt);
-                        outs[o] = take(free, s, i, lastUse, outNames.get(o), bufferEnd);
-                        ctx.setOutputArray(o, outs[o]);
+                    INDArray view = requested.containsKey(outNames.get(0)) ? null : reshapeView(df, args, shapes, outNames, ctx);
+                    if (view != null) {
+                        // a reshape of a contiguous array is a view of its buffer: no copy, no op per call
+                        outs = new INDArray[] {view};
+                        baseOf.put(view, baseOf.getOrDefault(args[0], args[0]));
+                        ctx = null;
+                    } else {
+                        outs = new INDArray[shapes.size()];
+                        for (int o = 0; o < outs.length; o++) {
+                            DataType dt = graph.getVariable(outNames.get(o)).dataType();
+                            LongShapeDescriptor s = shapes.get(o);
+                            if (s.dataType() != dt) s = s.asDataType(dt);
+                            outs[o] = take(free, s, i, lastUse, outNames.get(o), bufferEnd);
+                            ctx.setOutputArray(o, outs[o]);
+                        }
                     }
                 } else if (df instanceof Op op) {
                     boolean axisArg = false;
@@ -347,14 +379,41 @@ public final class CompiledGraph {
                     String name = outNames.get(o);
                     values.put(name, outs[o]);
                     int end = lastUse.getOrDefault(name, i);
-                    bufferEnd.merge(outs[o], end, Math::max);
+                    // a view keeps the buffer it shares alive for as long as it is read
+                    bufferEnd.merge(baseOf.getOrDefault(outs[o], outs[o]), end, Math::max);
                 }
                 // release buffers whose last reader was this op (never parameters or placeholders)
                 Set<INDArray> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-                for (String a : argNames) release(values.get(a), i, free, bufferEnd, pinned, seen);
-                for (INDArray o : outs) release(o, i, free, bufferEnd, pinned, seen);
+                for (String a : argNames) release(base(values.get(a)), i, free, bufferEnd, pinned, seen);
+                for (INDArray o : outs) release(base(o), i, free, bufferEnd, pinned, seen);
             }
             for (var e : requested.entrySet()) results.put(e.getValue(), values.get(e.getKey()));
+        }
+
+        private INDArray base(INDArray a) {
+            return a == null ? null : baseOf.getOrDefault(a, a);
+        }
+
+        /**
+         * For a {@code reshape} of a c-ordered contiguous array: the same values as a view sharing its buffer, checked
+         * once here against the op's own output (bit for bit); null where the op must run (other layouts, casts).
+         * Never for a requested output: callers update gradients in place, and a view would write through.
+         */
+        private INDArray reshapeView(DifferentialFunction df, INDArray[] args, List<LongShapeDescriptor> shapes, List<String> outNames,
+                                     OpContext ctx) {
+            if (!RESHAPE_VIEWS || !df.opName().equals("reshape") || args.length == 0 || shapes.size() != 1 || outNames.size() != 1) return null;
+            INDArray in = args[0];
+            LongShapeDescriptor s = shapes.get(0);
+            DataType dt = graph.getVariable(outNames.get(0)).dataType();
+            if (in.isEmpty() || in.isView() || in.ordering() != 'c' || !Shape.hasDefaultStridesForShape(in) || in.dataType() != dt
+                    || s.dataType() != dt || in.length() != Shape.lengthOf(s.getShape()))
+                return null;
+            INDArray view = in.reshape('c', false, s.getShape());
+            INDArray check = Nd4j.create(dt, s.getShape(), 'c');
+            ctx.setOutputArray(0, check);
+            exec(df, ctx);
+            boolean same = view.data().address() == in.data().address() && view.equalsWithEps(check, 0.0);
+            return same ? view : null;
         }
 
         private static Step nativeStep(DifferentialFunction df, OpContext ctx, INDArray scalar) {
@@ -425,16 +484,24 @@ public final class CompiledGraph {
             for (Step s : steps) {
                 if (profiling) {
                     long t0 = System.nanoTime();
+                    long cpu0 = THREAD_CPU.getCurrentThreadCpuTime();
                     s.kernel().run();
-                    long[] c = profile.computeIfAbsent(s.name(), k -> new long[2]);
+                    long[] c = profile.computeIfAbsent(profileByShape ? withShapes(s) : s.name(), k -> new long[3]);
                     c[0]++;
                     c[1] += System.nanoTime() - t0;
+                    c[2] += THREAD_CPU.getCurrentThreadCpuTime() - cpu0;
                 } else {
                     s.kernel().run();
                 }
                 if (check && Arrays.stream(s.outs()).anyMatch(CompiledGraph::nonFinite)) return Optional.of(describe(s));
             }
             return Optional.empty();
+        }
+
+        private static String withShapes(Step s) {
+            StringBuilder b = new StringBuilder(s.name());
+            for (INDArray a : s.ins()) b.append(' ').append(Arrays.toString(a.shape()).replace(" ", ""));
+            return b.toString();
         }
 
         private static String describe(Step s) {

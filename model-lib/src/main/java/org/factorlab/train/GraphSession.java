@@ -58,6 +58,7 @@ public abstract class GraphSession implements TrainingSession {
     private final Map<String, String> losses;
     private final List<ParameterGroup> groups;
     private final List<Adam> optimizers = new ArrayList<>();
+    private long optimizerNanos;
     private final List<String> params = new ArrayList<>();
     private final CompiledGraph gradients;
     private final Map<String, INDArray> runningState = new LinkedHashMap<>();
@@ -154,9 +155,24 @@ public abstract class GraphSession implements TrainingSession {
         gradients.setProfiling(on);
     }
 
+    /** Profile keys with the op's input shapes (see {@link CompiledGraph#setProfilingByShape}). */
+    public final void setProfilingByShape(boolean on) {
+        gradients.setProfilingByShape(on);
+    }
+
     /** Per op type: {calls, nanoseconds} since profiling was switched on. */
     public final Map<String, long[]> profile() {
         return gradients.profile();
+    }
+
+    /** Nanoseconds spent in the optimizer (gradient norms, clipping, updates) over all steps so far (benchmarks). */
+    public final long optimizerNanos() {
+        return optimizerNanos;
+    }
+
+    /** Native op calls per step (graph ops minus those run as views), after a first step. */
+    public final int executedOpCount() {
+        return gradients.executedOpCount();
     }
 
     /** Ops the step executes (forward and backward). */
@@ -182,6 +198,7 @@ public abstract class GraphSession implements TrainingSession {
         for (var e : losses.entrySet()) values.put(e.getKey(), out.get(e.getValue()).getDouble(0));
         Losses l = new Losses(values);
         if (!l.allFinite()) throw new IllegalStateException(family + ": loss is not finite at step " + step + ": " + values);
+        long opt0 = System.nanoTime();
         double sq = 0;
         double[] norms = new double[groups.size()];
         for (int i = 0; i < groups.size(); i++) {
@@ -195,6 +212,7 @@ public abstract class GraphSession implements TrainingSession {
                     + "); parameters not updated; first non-finite value: " + where);
         }
         for (int i = 0; i < groups.size(); i++) optimizers.get(i).update(step, arrays(groups.get(i).variables()), out, norms[i]);
+        optimizerNanos += System.nanoTime() - opt0;
         lastGradNorm = Math.sqrt(sq);
         afterStep(out, batch);
         step++;

@@ -40,7 +40,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code factorlab bench train-step}: one EncDiff training step of the reference network (Encoder4 on a 64x64
  * image, 20 token MLPs, LDM U-Net with spatial transformers on a [B, 3, S, S] input, L1 loss, AdamW) in ND4J, and the
- * same network in PyTorch ({@code bench/unet_train_step.py}) in the same run, with the ratio of throughputs.
+ * same network in PyTorch ({@code bench/unet_train_step.py}) in the same run, with the ratio of throughputs; with
+ * {@code --config} (or {@code --model}) that config's own training step against its twin ({@link FamilyStepTiming}).
  */
 @Command(name = "train-step", mixinStandardHelpOptions = true,
         description = "ms/step and images/s of a training step in ND4J vs PyTorch on this CPU: the EncDiff reference network, "
@@ -76,15 +77,21 @@ public final class TrainStepBenchmark implements BenchmarkCommand, Callable<Inte
                     + "downsampling factors 1,2,4 on a 16x16 input, 2,4,8 on 32x32 (default ${DEFAULT-VALUE}).")
     List<Integer> attentionSides;
 
-    @Option(names = "--profile", description = "Print the compiled executor's time per op type over the timed steps.")
+    @Option(names = "--profile", description = "Print the compiled executor's time per op type over the timed steps "
+            + "(with --model/--config: per op type and input shapes).")
     boolean profile;
 
     @Option(names = "--model", description = "Time this family's own training step (its --config, default conf/<model>-pixel32.yaml) "
             + "instead of the EncDiff reference network; VAE families are compared with bench/vae_train_step.py.")
     String model;
 
-    @Option(names = "--config", description = "With --model: the config (default conf/<model>-pixel32.yaml, else the family's defaults).")
+    @Option(names = "--config", description = "A model config to time (its family from --model, else from the file name: "
+            + "conf/<family>-*.yaml or conf/smoke/<family>.yaml); with --model alone, conf/<model>-pixel32.yaml, else the family's defaults.")
     Path config;
+
+    @Option(names = "--rounds", defaultValue = "1", description = "With --model/--config: alternate the PyTorch twin and "
+            + "ND4J this many times in one run (each round --steps steps of each), so load changes hit both (default ${DEFAULT-VALUE}).")
+    int rounds;
 
     @Option(names = "--vae-script", defaultValue = "bench/vae_train_step.py", description = "PyTorch twin of the VAE families (default ${DEFAULT-VALUE}).")
     Path vaeScript;
@@ -95,6 +102,18 @@ public final class TrainStepBenchmark implements BenchmarkCommand, Callable<Inte
     @Option(names = "--set", description = "With --model: a config override key.path=value (repeatable), e.g. --set model.latentUnit=4.")
     List<String> sets = new ArrayList<>();
 
+    @Option(names = "--elementwise-threshold", defaultValue = "0",
+            description = "libnd4j: element-wise ops on fewer elements run on one thread; 0 keeps its default (default ${DEFAULT-VALUE}).")
+    int elementwiseThreshold;
+
+    @Option(names = "--tad-threshold", defaultValue = "0",
+            description = "libnd4j: reductions over fewer sub-arrays (TADs) run on one thread; 0 keeps its default (default ${DEFAULT-VALUE}).")
+    int tadThreshold;
+
+    @Option(names = "--no-helpers", description = "libnd4j: switch its platform helpers (oneDNN conv, matmul, batch norm) off, "
+            + "to see what they contribute.")
+    boolean noHelpers;
+
     /** How the ND4J side runs the same gradient graph. */
     enum Executor { compiled, samediff }
 
@@ -104,11 +123,20 @@ public final class TrainStepBenchmark implements BenchmarkCommand, Callable<Inte
             Nd4j.getEnvironment().setMaxThreads(threads);
             Nd4j.getEnvironment().setMaxMasterThreads(threads);
         }
+        var env = Nd4j.getEnvironment();
+        if (elementwiseThreshold > 0) env.setElementwiseThreshold(elementwiseThreshold);
+        if (tadThreshold > 0) env.setTadThreshold(tadThreshold);
+        if (noHelpers) env.allowHelpers(false);
+        System.out.printf(Locale.ROOT, "ND4J: %d threads, elementwise threshold %d, TAD threshold %d, helpers %s; OMP_WAIT_POLICY=%s%n",
+                env.maxThreads(), env.elementwiseThreshold(), env.tadThreshold(), env.helpersAllowed() ? "on" : "off", System.getenv().getOrDefault("OMP_WAIT_POLICY", "(unset)"));
+        if (model == null && config != null) model = familyOf(config);
         if (model != null) {
             Path cfg = config != null ? config : Path.of("conf", model + "-pixel32.yaml");
             String text = config != null || Files.exists(cfg) ? Files.readString(cfg) : "";
-            return new FamilyStepTiming(model, text, batch, Math.max(steps, 1), warmup, python, vaeScript, skipPytorch, threads, sets,
-                    disdiffScript).run();
+            // --batch defaults to 64 for the reference network; a config's own batch size is the default here
+            Integer b = batchGiven() ? batch : null;
+            return new FamilyStepTiming(model, text, b, Math.max(steps, 1), warmup, python, vaeScript, script, disdiffScript,
+                    skipPytorch, threads, Math.max(rounds, 1), sets).byShape(profile).run();
         }
         int mc = Math.max(8, (int) Math.round(64 * sizeScale));
         List<Integer> mult = List.of(1, 2, 4, 4);
@@ -138,6 +166,29 @@ public final class TrainStepBenchmark implements BenchmarkCommand, Callable<Inte
             }
         }
         return 0;
+    }
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    private boolean batchGiven() {
+        return spec != null && spec.commandLine() != null && spec.commandLine().getParseResult() != null
+                && spec.commandLine().getParseResult().hasMatchedOption("--batch");
+    }
+
+    /**
+     * The family a config file belongs to, from its name: {@code conf/smoke/<family>.yaml}, else the longest family
+     * name that {@code <family>-...yaml} starts with ({@code ivae-ddpm-pixel32.yaml} is ivae-ddpm, not ivae).
+     */
+    static String familyOf(Path config) {
+        String stem = config.getFileName().toString().replaceFirst("\\.ya?ml$", "");
+        String best = null;
+        for (String f : org.factorlab.model.Families.names())
+            if ((stem.equals(f) || stem.startsWith(f + "-")) && (best == null || f.length() > best.length())) best = f;
+        if (best == null)
+            throw new IllegalArgumentException(config + ": cannot tell the model family from the file name; pass --model (one of "
+                    + String.join(", ", org.factorlab.model.Families.names()) + ")");
+        return best;
     }
 
     /** The downsampling factors whose feature maps have one of {@code attentionSides} on a size x size input. */
