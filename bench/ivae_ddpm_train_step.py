@@ -19,9 +19,7 @@ Run: /usr/bin/python3 bench/ivae_ddpm_train_step.py --image-size 32 --batch 32 -
 """
 import argparse
 import os
-import statistics
 import sys
-import time
 
 import torch
 import torch.nn as nn
@@ -180,18 +178,7 @@ def main(argv=None):
         opt.step()
         return loss.item()
 
-    for _ in range(a.warmup):
-        step()
-    times = []
-    cpu0 = time.process_time()
-    for i in range(a.steps):
-        t0 = time.perf_counter()
-        loss = step()
-        times.append((time.perf_counter() - t0) * 1000)
-        log(f"step {i + 1}/{a.steps} {times[-1]:.1f} ms (loss {loss:.4f})")
-    # process CPU time (all threads): independent of other processes' load
-    print(f"torch cpu ms/step: {(time.process_time() - cpu0) * 1000 / a.steps:.3f}", flush=True)
-    print(f"torch ms/step: {statistics.median(times):.3f}", flush=True)
+    V.time_steps(step, a.steps, a.warmup, log, "{:.4f}")
 
 
 if __name__ == "__main__":

@@ -212,17 +212,22 @@ def main(argv=None):
             opt_d.step()
         return loss.item()  # .item() waits for the device
 
-    for _ in range(a.warmup):
+    time_steps(step, a.steps, a.warmup, log, "{:.2f}")
+
+
+def time_steps(step, steps, warmup, log, loss_format):
+    """Runs `warmup` untimed steps, then times `steps` steps and prints the lines `bench train-step` reads: the process
+    CPU time per step (all threads; independent of other processes' load) and the median wall time per step."""
+    for _ in range(warmup):
         step()
     times = []
     cpu0 = time.process_time()
-    for i in range(a.steps):
+    for i in range(steps):
         t0 = time.perf_counter()
         loss = step()
         times.append((time.perf_counter() - t0) * 1000)
-        log(f"step {i + 1}/{a.steps} {times[-1]:.1f} ms (loss {loss:.2f})")
-    # process CPU time (all threads): independent of other processes' load
-    print(f"torch cpu ms/step: {(time.process_time() - cpu0) * 1000 / a.steps:.3f}", flush=True)
+        log(f"step {i + 1}/{steps} {times[-1]:.1f} ms (loss {loss_format.format(loss)})")
+    print(f"torch cpu ms/step: {(time.process_time() - cpu0) * 1000 / steps:.3f}", flush=True)
     print(f"torch ms/step: {statistics.median(times):.3f}", flush=True)
 
 
