@@ -17,6 +17,8 @@ import org.factorlab.data.Factor;
 import org.factorlab.data.ImageShape;
 import org.factorlab.ddpm.DdpmFamily;
 import org.factorlab.disdiff.DisDiffFamily;
+import org.factorlab.encdiff.EncDiffFamily;
+import org.factorlab.ivaeddpm.IvaeDdpmFamily;
 import org.factorlab.model.Families;
 import org.factorlab.model.ModelFamily;
 import org.factorlab.model.Parents;
@@ -25,6 +27,7 @@ import org.factorlab.train.Checkpoint;
 import org.factorlab.train.GraphSession;
 import org.factorlab.train.TrainSettings;
 import org.factorlab.train.TrainingSession;
+import org.factorlab.vq.VqFamily;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -37,7 +40,7 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class FamilyStepTiming {
     /** Families with a PyTorch twin of the same network and loss (besides encdiff's, generated from its config). */
-    private static final List<String> TWINS = List.of("betavae", "betatcvae", "factorvae", "ivae", "ivae-ddpm", "vqae", "disdiff");
+    private static final List<String> TWINS = List.of("betavae", "betatcvae", "factorvae", "ivae", IvaeDdpmFamily.NAME, VqFamily.NAME, DisDiffFamily.NAME);
     /** ivae-ddpm's twin, beside the VAE twin: {@code bench/ivae_ddpm_train_step.py}. */
     private static final String IVAE_DDPM_TWIN = "ivae_ddpm_train_step.py";
     /** vqae's twin, beside the VAE twin. */
@@ -215,20 +218,31 @@ final class FamilyStepTiming {
     /** The twin's command line for this config, or null (with a note) where no twin times the same network. */
     private List<String> twinCommand(int latents, int size, int channels, String eff) {
         var tree = org.factorlab.config.ConfigTree.readMapping(eff, "config");
-        if (model.equals("encdiff")) return encdiffCommand(tree, size, channels);
+        if (model.equals(EncDiffFamily.NAME)) return encdiffCommand(tree, size, channels);
         if (!TWINS.contains(model)) {
             System.out.println("PyTorch side skipped: no twin of the " + model + " family (twins: encdiff, " + String.join(", ", TWINS) + ")");
             return null;
         }
-        Path script = model.equals("ivae-ddpm") ? twin.resolveSibling(IVAE_DDPM_TWIN)
-                : model.equals("vqae") ? twin.resolveSibling(VQ_TWIN) : model.equals(DisDiffFamily.NAME) ? disdiffTwin : twin;
+        Path script = switch (model) {
+            case IvaeDdpmFamily.NAME -> twin.resolveSibling(IVAE_DDPM_TWIN);
+            case VqFamily.NAME -> twin.resolveSibling(VQ_TWIN);
+            case DisDiffFamily.NAME -> disdiffTwin;
+            default -> twin;
+        };
         if (!Files.exists(script)) {
             System.out.println("PyTorch side skipped: " + script + " not found (run from the repository root)");
             return null;
         }
-        if (model.equals("ivae-ddpm")) return ivaeDdpmCommand(script, tree, latents, size, channels);
-        if (model.equals("vqae")) return vqCommand(script, tree, size, channels);
-        if (model.equals(DisDiffFamily.NAME)) return disdiffCommand(script, tree);
+        switch (model) {
+            case IvaeDdpmFamily.NAME: return ivaeDdpmCommand(script, tree, latents, size, channels);
+            case VqFamily.NAME: return vqCommand(script, tree, size, channels);
+            case DisDiffFamily.NAME: return disdiffCommand(script, tree);
+            default: return vaeCommand(tree, latents, size, channels);
+        }
+    }
+
+    /** The VAE families' twin ({@code bench/vae_train_step.py}) with the config's objective, discriminator and prior. */
+    private List<String> vaeCommand(com.fasterxml.jackson.databind.JsonNode tree, int latents, int size, int channels) {
         List<String> cmd = new ArrayList<>(List.of(python, twin.toString(), "--model", model, "--image-size", String.valueOf(size),
                 "--channels", String.valueOf(channels), "--batch", String.valueOf(batch), "--latents", String.valueOf(latents),
                 "--steps", String.valueOf(steps), "--warmup", String.valueOf(Math.max(1, warmup)), "--threads", String.valueOf(threads)));
