@@ -22,6 +22,7 @@ import org.factorlab.data.Batch;
 import org.factorlab.data.BatchSource;
 import org.factorlab.diffusion.Ema;
 import org.factorlab.provenance.Provenance;
+import org.factorlab.viz.LossCurves;
 
 /**
  * Single-machine training over any {@link TrainingSession}: runs steps, logs loss, images/s and ETA, keeps an EMA of
@@ -32,6 +33,8 @@ import org.factorlab.provenance.Provenance;
  */
 public final class Trainer {
     public static final String LOSS_CSV = "loss.csv";
+    /** Every loss term of loss.csv over the steps, one panel each, rewritten at every checkpoint. */
+    public static final String LOSS_PNG = "loss.png";
     private static final Pattern CKPT = Pattern.compile("ckpt-(\\d{9})\\.zip");
 
     /**
@@ -176,7 +179,23 @@ public final class Trainer {
         List<Path> all = checkpoints(options.runDir());
         for (int i = 0; i < all.size() - options.keepLast(); i++) Files.deleteIfExists(all.get(i));
         log.printf(Locale.ROOT, "checkpoint %s%n", dst);
+        writeLossPlot(state.step());
         return dst;
+    }
+
+    /** loss.png from loss.csv (the caller has flushed it); a picture that cannot be drawn costs a warning, not the run. */
+    private void writeLossPlot(long step) {
+        Path csv = options.runDir().resolve(LOSS_CSV), png = options.runDir().resolve(LOSS_PNG);
+        Path tmp = options.runDir().resolve(LOSS_PNG + ".tmp");
+        try {
+            try (OutputStream os = Files.newOutputStream(tmp)) {
+                LossCurves.plot(Files.readString(csv, StandardCharsets.UTF_8), csv.toString(),
+                        options.model() + ", " + options.runDir().getFileName() + ", step " + step, os);
+            }
+            Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            log.printf(Locale.ROOT, "warning: could not draw %s: %s%n", png, e.getMessage());
+        }
     }
 
     /** Checkpoints in a run directory, oldest first (temporary files are ignored). */

@@ -60,6 +60,32 @@ public final class Plots {
         BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
     }
 
+    /**
+     * One PNG of stacked panels, one per entry of {@code panels} (its own y axis: loss terms differ by orders of
+     * magnitude), sharing the x label; each panel maps a series name to (x, y) points.
+     */
+    public static void panels(String title, String xLabel, Map<String, Map<String, double[][]>> panels, OutputStream out)
+            throws IOException {
+        if (panels.isEmpty()) throw new IllegalArgumentException("no panels to plot");
+        int width = 720, height = 220;
+        java.awt.image.BufferedImage sheet = new java.awt.image.BufferedImage(width, height * panels.size(),
+                java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = sheet.createGraphics();
+        int row = 0;
+        for (var p : panels.entrySet()) {
+            XYChart chart = new XYChartBuilder().width(width).height(height).title(row == 0 ? title + ": " + p.getKey() : p.getKey())
+                    .xAxisTitle(row == panels.size() - 1 ? xLabel : "").yAxisTitle(p.getKey()).build();
+            chart.getStyler().setLegendVisible(p.getValue().size() > 1);
+            chart.getStyler().setMarkerSize(0);
+            for (var e : p.getValue().entrySet())
+                if (e.getValue()[0].length > 0) chart.addSeries(e.getKey(), e.getValue()[0], e.getValue()[1]).setMarker(SeriesMarkers.NONE);
+            if (chart.getSeriesMap().isEmpty()) chart.addSeries("(no points)", new double[]{0}, new double[]{0}).setMarker(SeriesMarkers.NONE);
+            g.drawImage(BitmapEncoder.getBufferedImage(chart), 0, height * row++, null);
+        }
+        g.dispose();
+        javax.imageio.ImageIO.write(sheet, "png", out);
+    }
+
     /** A centred moving average, for plotting noisy per-step losses. */
     public static double[] smooth(double[] y, int window) {
         double[] out = new double[y.length];

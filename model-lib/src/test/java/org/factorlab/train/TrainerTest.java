@@ -113,6 +113,9 @@ class TrainerTest {
         try (var files = Files.list(b)) {
             assertTrue(files.noneMatch(p -> p.toString().endsWith(".tmp")));
         }
+        var png = javax.imageio.ImageIO.read(b.resolve(Trainer.LOSS_PNG).toFile());
+        assertEquals(1, org.factorlab.viz.LossCurves.read(Files.readString(b.resolve(Trainer.LOSS_CSV)), "b", false).size());
+        assertTrue(png != null && png.getWidth() > 0, "loss.png is a picture");
     }
 
     @Test

@@ -79,7 +79,7 @@ final class StagedRunDir {
                 fs.delete(new Path(remote, name), false);
                 uploaded.remove(name);
             }
-        for (String f : new String[]{Trainer.LOSS_CSV, TRAIN_LOG})
+        for (String f : new String[]{Trainer.LOSS_CSV, Trainer.LOSS_PNG, TRAIN_LOG})
             if (Files.exists(local.resolve(f))) copyUp(local.resolve(f), f);
     }
 

@@ -10,6 +10,7 @@ import java.util.function.Function;
 import org.apache.hadoop.fs.FileSystem;
 import org.factorlab.evaluate.Reports;
 import org.factorlab.spark.RunDirectory;
+import org.factorlab.viz.LossCurves;
 import org.factorlab.viz.Plots;
 
 /** A sweep's results: the table grouped by config, the best point, the points' states, strip plots and loss curves. */
@@ -90,22 +91,8 @@ final class SweepReport {
         for (SweepPoint p : points) {
             String csv = lossCsvOf.apply(p.id());
             if (csv == null) continue;
-            List<String> lines = csv.lines().filter(l -> !l.isBlank()).toList();
-            if (lines.size() < 2) continue;
-            String[] header = lines.get(0).split(",");
-            int n = lines.size() - 1;
-            double[] steps = new double[n];
-            double[][] cols = new double[header.length][n];
-            for (int i = 0; i < n; i++) {
-                String[] cells = lines.get(i + 1).split(",");
-                for (int j = 0; j < header.length && j < cells.length; j++) cols[j][i] = Double.parseDouble(cells[j]);
-                steps[i] = cols[0][i];
-            }
-            for (int j = 1; j < header.length; j++) {
-                if (header[j].equals("images_per_s")) continue;
-                double[] y = Plots.smooth(cols[j], Math.max(1, n / 50));
-                curves.computeIfAbsent(header[j], k -> new LinkedHashMap<>()).put(p.id(), new double[][]{steps, y});
-            }
+            for (var e : LossCurves.read(csv, "loss of point " + p.id(), true).entrySet())
+                curves.computeIfAbsent(e.getKey(), k -> new LinkedHashMap<>()).put(p.id(), e.getValue());
         }
         for (var e : curves.entrySet()) {
             String name = PLOTS + "/loss-" + safe(e.getKey()) + ".png";
