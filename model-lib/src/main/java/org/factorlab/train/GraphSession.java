@@ -211,7 +211,7 @@ public abstract class GraphSession implements TrainingSession {
             throw new IllegalStateException(family + ": gradient norm is not finite at step " + step + " (losses " + values
                     + "); parameters not updated; first non-finite value: " + where);
         }
-        for (int i = 0; i < groups.size(); i++) optimizers.get(i).update(step, arrays(groups.get(i).variables()), out, norms[i]);
+        for (int i = 0; i < groups.size(); i++) optimizers.get(i).update(step, arrays(groups.get(i).variables()), norms[i]);
         optimizerNanos += System.nanoTime() - opt0;
         lastGradNorm = Math.sqrt(sq);
         afterStep(out, batch);

@@ -50,6 +50,46 @@ class AdamTest {
         assertEquals(mv[1][3], state.get(Adam.V + "a").getDouble(3), 1e-12);
     }
 
+    /**
+     * Without clipping every array's update is independent of the others: one optimizer over arrays of several shapes
+     * (a matrix, a scalar, a vector: views of one flat buffer) equals one optimizer per array, bit for bit.
+     */
+    @ParameterizedTest
+    @EnumSource(OptimizerKind.class)
+    void theFlatBufferEqualsOneOptimizerPerArray(OptimizerKind kind) {
+        OptimizerConfig cfg = new OptimizerConfig(kind, 0.01, 0.9, 0.99, 1e-8, 0.05, 2, 0);
+        Map<String, INDArray> together = new LinkedHashMap<>();
+        together.put("w", Nd4j.rand(DataType.FLOAT, 2, 3));
+        together.put("s", Nd4j.scalar(0.7f));
+        together.put("b", Nd4j.rand(DataType.FLOAT, 4));
+        Map<String, Map<String, INDArray>> apart = new LinkedHashMap<>();
+        Map<String, Adam> apartAdams = new LinkedHashMap<>();
+        for (var e : together.entrySet()) {
+            Map<String, INDArray> one = new LinkedHashMap<>(Map.of(e.getKey(), e.getValue().dup()));
+            apart.put(e.getKey(), one);
+            apartAdams.put(e.getKey(), new Adam(cfg, one));
+        }
+        Adam adam = new Adam(cfg, together);
+        for (int step = 0; step < 5; step++) {
+            Map<String, INDArray> grads = new LinkedHashMap<>();
+            for (var e : together.entrySet()) grads.put(e.getKey(), Nd4j.randn(DataType.FLOAT, e.getValue().shape()));
+            Map<String, INDArray> copy = new LinkedHashMap<>();
+            grads.forEach((k, g) -> copy.put(k, g.dup()));
+            adam.apply(step, together, grads);
+            assertEquals(copy, grads, "the gradients are only read");
+            for (String k : together.keySet()) apartAdams.get(k).apply(step, apart.get(k), Map.of(k, copy.get(k)));
+        }
+        for (String k : together.keySet()) {
+            assertEquals(apart.get(k).get(k), together.get(k), k);
+            assertEquals(apartAdams.get(k).state().get(Adam.V + k), adam.state().get(Adam.V + k), k);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(together.get(k).shape(), adam.state().get(Adam.M + k).shape(), k);
+        }
+        var mixed = new LinkedHashMap<String, INDArray>(Map.of("f", Nd4j.ones(DataType.FLOAT, 2)));
+        mixed.put("d", Nd4j.ones(DataType.DOUBLE, 2));
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new Adam(cfg, mixed));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("'d'"), e.getMessage());
+    }
+
     @Test
     void nonFiniteGradientIsAnErrorAndChangesNothing() {
         Map<String, INDArray> params = new java.util.LinkedHashMap<>(Map.of("w", Nd4j.createFromArray(1.0, 2.0)));
