@@ -34,12 +34,11 @@ printf '%s\nklBalancing: {enabled: true, alpha: 0.8}\n' "$base" > "$out/configs/
 # shape has 4 classes: the last 4 of the 10 entries of z are one categorical group, hard straight-through, tau 1 -> 0.5
 printf '%s\ngumbel: {groups: 1, categories: 4, hard: true, temperature: {start: 1.0, min: 0.5, decay: 1.0e-4}}\n' "$base" \
   > "$out/configs/ivae-ddpm-gumbel.yaml"
-# quiet-machine ms/step at batch 32, 32x32: ESTIMATES (docs/experiments/ivae-ddpm.md): the quiet beta-VAE figure
-# (46 ms at batch 64) scaled by the CPU-time ratios measured side by side on a busy machine; re-measure on a quiet one
-# with `bin/factorlab bench train-step --model <family> --config <out>/configs/<variant>.yaml --batch 32 --skip-pytorch`
-# and edit before the real run
+# quiet-machine ms/step at batch 32, 32x32, 2 threads, measured with
+# `bin/factorlab bench train-step --skip-pytorch --batch 32 --model <family> --config <out>/configs/<variant>.yaml`
+# (docs/experiments/ivae-ddpm.md); KL balancing and the Gumbel group cost the same as plain iVAE+DDPM
 declare -A model=([vae]=betavae [ivae]=ivae [ivae-ddpm]=ivae-ddpm [ivae-ddpm-klbal]=ivae-ddpm [ivae-ddpm-gumbel]=ivae-ddpm)
-declare -A ms=([vae]=25 [ivae]=30 [ivae-ddpm]=350 [ivae-ddpm-klbal]=350 [ivae-ddpm-gumbel]=350)
+declare -A ms=([vae]=42 [ivae]=44 [ivae-ddpm]=525 [ivae-ddpm-klbal]=525 [ivae-ddpm-gumbel]=525)
 sweeps=()
 for v in vae ivae ivae-ddpm ivae-ddpm-klbal ivae-ddpm-gumbel; do
   steps=$(( budget * 60000 / ${ms[$v]} ))
