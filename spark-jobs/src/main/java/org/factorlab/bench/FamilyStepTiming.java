@@ -327,8 +327,8 @@ final class FamilyStepTiming {
     }
 
     /**
-     * A ddpm parent at initialisation with the U-Net and diffusion settings of a disdiff config, written to a temporary
-     * checkpoint: the step time does not depend on the parent's weights.
+     * A ddpm parent at initialisation with the U-Net, diffusion and first-stage settings of a disdiff config, written to
+     * a temporary checkpoint: the step time does not depend on the parent's weights.
      */
     private static String freshParent(String disdiffEff) throws java.io.IOException {
         var tree = org.factorlab.config.ConfigTree.readMapping(disdiffEff, "config");
@@ -336,10 +336,14 @@ final class FamilyStepTiming {
         String yaml = "model: {imageSize: " + m.path("imageSize").asInt() + ", imageChannels: " + m.path("imageChannels").asInt()
                 + ", unet: " + m.path("unet") + "}\ndiffusion: {schedule: " + tree.path("diffusion").path("schedule")
                 + ", parameterization: " + tree.path("diffusion").path("parameterization").asText() + "}\n";
+        // a latent DisDiff needs a latent parent: the same first stage
+        if (!tree.path("firstStage").path("checkpoint").asText("").isBlank()) yaml += "firstStage: " + tree.path("firstStage") + "\n";
         String eff = Families.get(DdpmFamily.NAME).effectiveConfig(yaml, List.of(), "bench parent");
         Checkpoint c;
-        try (TrainingSession s = Families.open(DdpmFamily.NAME, eff, 0)) {
-            c = new Checkpoint(DdpmFamily.NAME, s.state(), Map.of(), Provenance.of(DdpmFamily.NAME, eff, 0, "bench"));
+        var ddpm = Families.get(DdpmFamily.NAME);
+        Parents parents = Parents.load(ddpm.parents(eff), org.factorlab.spark.ParentBytes.reader(new org.apache.hadoop.conf.Configuration()));
+        try (TrainingSession s = ddpm.open(eff, 0, parents)) {
+            c = new Checkpoint(DdpmFamily.NAME, s.state(), Map.of(), Provenance.of(DdpmFamily.NAME, eff, 0, "bench").withParents(parents.lineage()));
         }
         Path p = Files.createTempFile("factorlab-bench-parent", ".zip");
         p.toFile().deleteOnExit();
