@@ -370,6 +370,8 @@ public final class CompiledGraph {
                     else if (df.opName().equals(StableSwishDerivative.OP) && args.length == 1)
                         step = new Step(df.opName() + "*", StableSwishDerivative.kernel(args[0], outs[0],
                                 scratch(free, args[0], i, lastUse, bufferEnd)));
+                    else if (df instanceof DynamicCustomOp c && ReluBackprop.handles(df.opName(), args, c.tArgs()))
+                        step = reluBackprop(df, ctx, args, outs[0], free, i, lastUse, bufferEnd);
                     else
                         step = nativeStep(df, ctx, scalar);
                     step.kernel().run();
@@ -414,6 +416,18 @@ public final class CompiledGraph {
             exec(df, ctx);
             boolean same = view.data().address() == in.data().address() && view.equalsWithEps(check, 0.0);
             return same ? view : null;
+        }
+
+        /** {@link ReluBackprop} where it equals the original op bit for bit on this plan's first values, else the op. */
+        private Step reluBackprop(DifferentialFunction df, OpContext ctx, INDArray[] args, INDArray out,
+                                  Map<String, ArrayDeque<INDArray>> free, int i, Map<String, Integer> lastUse,
+                                  Map<INDArray, Integer> bufferEnd) {
+            Step original = nativeStep(df, ctx, null);
+            original.kernel().run();
+            INDArray expected = scratch(free, out, i, lastUse, bufferEnd).assign(out);
+            Runnable fast = ReluBackprop.kernel(args[0], args[1], out);
+            fast.run();
+            return out.equals(expected) ? new Step("relu_bp*", fast) : original;
         }
 
         private static Step nativeStep(DifferentialFunction df, OpContext ctx, INDArray scalar) {
