@@ -74,7 +74,7 @@ public final class LatentShards {
         ContentDigest content = new ContentDigest();
         long n = 0;
         int floats = spec.latent().size();
-        try (ParquetWriter<Example> w = new Builder(file, spec).withConf(conf)
+        try (ParquetWriter<Example> w = new WriteSupportBuilder<>(file, new RowWriteSupport(spec)).withConf(conf)
                 .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
                 .withCompressionCodec(CompressionCodecName.ZSTD)
                 .withRowGroupSize(32L << 20)
@@ -196,25 +196,6 @@ public final class LatentShards {
             out.addBinary(Binary.fromConstantByteArray(buf.array()));
             out.endField(ShardSchema.LATENT, field);
             out.endMessage();
-        }
-    }
-
-    private static final class Builder extends ParquetWriter.Builder<Example, Builder> {
-        private final DatasetSpec spec;
-
-        Builder(OutputFile file, DatasetSpec spec) {
-            super(file);
-            this.spec = spec;
-        }
-
-        @Override
-        protected Builder self() {
-            return this;
-        }
-
-        @Override
-        protected WriteSupport<Example> getWriteSupport(Configuration conf) {
-            return new RowWriteSupport(spec);
         }
     }
 }

@@ -388,7 +388,7 @@ public final class ShardWriter implements RawReader.ExampleSink, AutoCloseable {
     private ParquetWriter<SpilledRows.Cursor> writer(OutputFile file) throws IOException {
         Configuration c = new Configuration(conf);
         c.setInt("parquet.compression.codec.zstd.level", options.zstdLevel());
-        return new Builder(file, spec)
+        return new WriteSupportBuilder<>(file, new ExampleWriteSupport(spec))
                 .withConf(c)
                 .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
                 .withCompressionCodec(CompressionCodecName.ZSTD)
@@ -539,25 +539,6 @@ public final class ShardWriter implements RawReader.ExampleSink, AutoCloseable {
                     throw new IllegalArgumentException("dataset " + spec.name() + ": index " + rows.index(order[i] * rowBytes) + " was written twice");
             }
             return new SpilledRows(data, k, a, imageBytes, sorted);
-        }
-    }
-
-    private static final class Builder extends ParquetWriter.Builder<SpilledRows.Cursor, Builder> {
-        private final DatasetSpec spec;
-
-        Builder(OutputFile file, DatasetSpec spec) {
-            super(file);
-            this.spec = spec;
-        }
-
-        @Override
-        protected Builder self() {
-            return this;
-        }
-
-        @Override
-        protected WriteSupport<SpilledRows.Cursor> getWriteSupport(Configuration conf) {
-            return new ExampleWriteSupport(spec);
         }
     }
 }
