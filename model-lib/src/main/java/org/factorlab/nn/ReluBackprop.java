@@ -25,7 +25,8 @@ final class ReluBackprop {
 
     /** {@code out = grad * (x > 0)} by {@code relu_bp}. */
     static Runnable kernel(INDArray x, INDArray grad, INDArray out) {
-        DynamicCustomOp op = DynamicCustomOp.builder("relu_bp").addInputs(x, grad).addOutputs(out).addFloatingPointArguments(0.0).build();
+        // the context carries the arrays and the cutoff; the op only names the kernel
+        DynamicCustomOp op = DynamicCustomOp.builder("relu_bp").build();
         OpContext ctx = Nd4j.getExecutioner().buildContext();
         ctx.setInputArrays(x, grad);
         ctx.setOutputArrays(out);
