@@ -27,6 +27,7 @@ import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.api.ops.ReduceOp;
 import org.nd4j.linalg.api.ops.ScalarOp;
 import org.nd4j.linalg.api.ops.BaseReduceOp;
+import org.nd4j.linalg.api.ops.impl.controlflow.compat.StopGradient;
 import org.nd4j.linalg.api.ops.impl.transforms.same.Identity;
 import org.nd4j.linalg.api.shape.LongShapeDescriptor;
 import org.nd4j.linalg.api.shape.Shape;
@@ -313,7 +314,8 @@ public final class CompiledGraph {
                 OpContext ctx = Nd4j.getExecutioner().buildContext();
                 INDArray[] outs;
                 INDArray scalar = null;
-                if (df instanceof Identity) {
+                if (df instanceof Identity || (df instanceof StopGradient && !requested.containsKey(outNames.get(0)))) {
+                    // both return their input: an alias, no copy (a stop-gradient only matters to the backward graph)
                     outs = new INDArray[] {args[0]};
                     ctx = null;
                 } else if (df instanceof CustomOp) {
@@ -363,18 +365,20 @@ public final class CompiledGraph {
                             + ") is not supported (control flow or tensor-array op)");
                 }
                 if (ctx != null) {
-                    Step step;
+                    Step step = null;
                     if (BroadcastBackprop.handles(df.opName()))
                         step = new Step(df.opName() + "*", BroadcastBackprop.kernel(df.opName(), args, outs,
                                 scratch(free, args[args.length - 1], i, lastUse, bufferEnd)));
                     else if (df.opName().equals(StableSwishDerivative.OP) && args.length == 1)
                         step = new Step(df.opName() + "*", StableSwishDerivative.kernel(args[0], outs[0],
                                 scratch(free, args[0], i, lastUse, bufferEnd)));
-                    else if (df instanceof DynamicCustomOp c && ReluBackprop.handles(df.opName(), args, c.tArgs()))
-                        step = reluBackprop(df, ctx, args, outs[0], free, i, lastUse, bufferEnd);
-                    else
-                        step = nativeStep(df, ctx, scalar);
-                    step.kernel().run();
+                    Step checked = step == null ? standIn(df, ctx, args, outs, outNames, free, i, lastUse, bufferEnd) : null;
+                    if (checked != null) {
+                        step = checked; // it has run while it was checked
+                    } else {
+                        if (step == null) step = nativeStep(df, ctx, scalar);
+                        step.kernel().run();
+                    }
                     steps.add(step.withArrays(sdo.getName() + "' -> '" + String.join("', '", outNames), args, outs));
                 }
                 for (int o = 0; o < outs.length; o++) {
@@ -418,16 +422,29 @@ public final class CompiledGraph {
             return same ? view : null;
         }
 
-        /** {@link ReluBackprop} where it equals the original op bit for bit on this plan's first values, else the op. */
-        private Step reluBackprop(DifferentialFunction df, OpContext ctx, INDArray[] args, INDArray out,
-                                  Map<String, ArrayDeque<INDArray>> free, int i, Map<String, Integer> lastUse,
-                                  Map<INDArray, Integer> bufferEnd) {
+        /**
+         * The {@link StandIns} kernel for this op where it gives the original op's values on this plan's first inputs,
+         * else the original op; null where there is no stand-in. Either way the chosen kernel has run once.
+         */
+        private Step standIn(DifferentialFunction df, OpContext ctx, INDArray[] args, INDArray[] outs, List<String> outNames,
+                             Map<String, ArrayDeque<INDArray>> free, int i, Map<String, Integer> lastUse,
+                             Map<INDArray, Integer> bufferEnd) {
+            if (args.length == 0) return null;
+            boolean[] read = new boolean[outNames.size()];
+            for (int o = 0; o < read.length; o++) read[o] = lastUse.containsKey(outNames.get(o));
+            StandIns.StandIn fast = StandIns.of(df, args, outs, read, () -> scratch(free, args[0], i, lastUse, bufferEnd));
+            if (fast == null) return null;
             Step original = nativeStep(df, ctx, null);
             original.kernel().run();
-            INDArray expected = scratch(free, out, i, lastUse, bufferEnd).assign(out);
-            Runnable fast = ReluBackprop.kernel(args[0], args[1], out);
-            fast.run();
-            return out.equals(expected) ? new Step("relu_bp*", fast) : original;
+            INDArray[] expected = new INDArray[fast.outputs().length];
+            for (int k = 0; k < expected.length; k++) expected[k] = outs[fast.outputs()[k]].dup();
+            fast.kernel().run();
+            for (int k = 0; k < expected.length; k++)
+                if (!outs[fast.outputs()[k]].equalsWithEps(expected[k], 0.0)) {
+                    original.kernel().run();
+                    return original;
+                }
+            return new Step(df.opName() + "*", fast.kernel());
         }
 
         private static Step nativeStep(DifferentialFunction df, OpContext ctx, INDArray scalar) {

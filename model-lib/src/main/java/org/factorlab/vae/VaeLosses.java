@@ -149,8 +149,8 @@ public final class VaeLosses {
      * </ul>
      * Hence one backward pass of {@code recon + kl + gamma * tc + discriminatorLoss} gives the encoder and decoder
      * the gradient of the VAE objective and D the gradient of its own loss; each group then gets its own optimiser.
-     * D runs twice on the real codes (once with stopped weights, once with stopped input); it is small beside the
-     * conv nets.
+     * D runs twice on the real codes (once with stopped weights, once with stopped input, the latter in one batch with
+     * the permuted codes).
      *
      * @param disc      the discriminator's parameters ({@link VaeNetworks#discriminatorParams})
      * @param z         sampled codes {@code [B, D]}
@@ -161,8 +161,9 @@ public final class VaeLosses {
         SDVariable vaeLogits = disc.stopGradient().apply(z);
         SDVariable tc = logitMargin(vaeLogits).mean().rename(FACTOR_TC);
         SDVariable zStopped = stopGradient(z);
-        SDVariable realLogits = disc.apply(zStopped);
-        SDVariable permutedLogits = disc.apply(permuteDims(zStopped, flatIndex));
+        // one pass of D over [real; permuted] codes: half the op calls of two passes, the same values
+        SDVariable[] logits = sd.split(disc.apply(sd.concat(0, zStopped, permuteDims(zStopped, flatIndex))), 2, 0);
+        SDVariable realLogits = logits[0], permutedLogits = logits[1];
         // Two-class cross-entropy: CE(l, class 0) = softplus(l1 - l0), CE(l, class 1) = softplus(l0 - l1).
         SDVariable ceReal = softplus(logitMargin(realLogits).neg()).mean();
         SDVariable cePermuted = softplus(logitMargin(permutedLogits)).mean();

