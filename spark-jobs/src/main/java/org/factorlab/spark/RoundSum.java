@@ -104,6 +104,14 @@ final class RoundSum implements java.io.Serializable {
         return new TrainingState(step, params.unpack(), updater.unpack());
     }
 
+    /**
+     * After {@link #average()}: the averaged state, still packed, as the input of round {@code round}. The next
+     * broadcast sends these bytes instead of packing the unpacked state again (the same names, order and values).
+     */
+    RoundInput averagedInput(int round) {
+        return new RoundInput(round, step, params, updater);
+    }
+
     double meanLoss() {
         return lossSum / steps;
     }

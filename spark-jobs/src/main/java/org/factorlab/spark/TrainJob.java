@@ -227,13 +227,14 @@ public final class TrainJob {
         long loopStart = System.nanoTime();
         int lastRound = p.rounds();
         boolean outOfTime = false;
+        RoundInput averaged = null; // the last round's averaged state as packed by its sum (null: pack `state`)
         for (int r = start.round(); r < p.rounds(); r++) {
             String desc = String.format("factorlab train round %d/%d (steps %d-%d, %d workers)", r + 1, p.rounds(),
                     state.step() + 1, state.step() + p.averagingFrequency(), workers);
             sc.setJobDescription(desc);
             sc.setCallSite(desc);
             long t0 = System.nanoTime();
-            Broadcast<RoundInput> input = sc.broadcast(new RoundInput(r, state));
+            Broadcast<RoundInput> input = sc.broadcast(averaged != null ? averaged : new RoundInput(r, state));
             long broadcastNanos = System.nanoTime() - t0;
             RoundSum sum;
             try {
@@ -246,6 +247,7 @@ public final class TrainJob {
             }
             long d0 = System.nanoTime();
             TrainingState next = sum.average();
+            averaged = sum.averagedInput(r + 1);
             long roundNanos = System.nanoTime() - t0;
             breakdowns.add(AveragingBreakdown.of(r + 1, sum, roundNanos, broadcastNanos, System.nanoTime() - d0));
             double paramNorm = norm(next.parameters(), null);
