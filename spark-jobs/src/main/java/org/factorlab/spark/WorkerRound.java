@@ -62,6 +62,7 @@ final class WorkerRound implements Function2<Integer, Iterator<Integer>, Iterato
     @Override
     public Iterator<RoundSum> call(Integer worker, Iterator<Integer> ignored) {
         TaskContext ctx = TaskContext.get();
+        TaskThreads.apply(ctx);
         var binding = GpuBinding.bind(ctx == null ? null : ctx.resourcesJMap(), System.getenv("CUDA_VISIBLE_DEVICES"),
                 GpuBinding.Devices.ND4J);
         if (LOGGED_DEVICE.add(binding.ordinal()))

@@ -25,6 +25,7 @@ import org.factorlab.spark.DataSources;
 import org.factorlab.spark.GpuBinding;
 import org.factorlab.spark.LocalTraining;
 import org.factorlab.spark.RunDirectory;
+import org.factorlab.spark.TaskThreads;
 import org.factorlab.spark.WorkerData;
 import org.factorlab.train.Checkpoint;
 import org.factorlab.train.Losses;
@@ -54,6 +55,7 @@ record PointTask(String pointDir, String id, String model, String effectiveConfi
     PointOutcome run() {
         Configuration conf = DataSources.executorConf();
         TaskContext ctx = TaskContext.get();
+        TaskThreads.apply(ctx);
         GpuBinding.bind(ctx == null ? null : ctx.resourcesJMap(), System.getenv("CUDA_VISIBLE_DEVICES"), GpuBinding.Devices.ND4J);
         RunDirectory dir = new RunDirectory(pointDir, conf);
         try {
