@@ -114,9 +114,7 @@ public final class FactorlabKryoRegistrator implements KryoRegistrator {
         public void write(Kryo kryo, Output out, RoundSum s) {
             out.writeInt(s.workers);
             if (s.workers == 0) return;
-            out.writeLong(s.step);
-            s.params.write(out);
-            s.updater.write(out);
+            out.writeLong(s.step); // the states travel through the StateExchange, not with the result
             out.writeDouble(s.lossSum);
             out.writeInt(s.termSums.size());
             for (var e : s.termSums.entrySet()) {
@@ -149,8 +147,6 @@ public final class FactorlabKryoRegistrator implements KryoRegistrator {
             s.workers = in.readInt();
             if (s.workers == 0) return s;
             s.step = in.readLong();
-            s.params = FlatArrays.read(in);
-            s.updater = FlatArrays.read(in);
             s.lossSum = in.readDouble();
             int terms = in.readInt();
             for (int i = 0; i < terms; i++) s.termSums.put(in.readString(), in.readDouble());

@@ -6,18 +6,19 @@ import java.util.TreeMap;
 import org.factorlab.train.TrainingState;
 
 /**
- * The running sum that treeAggregate builds from the workers' results of one round: summed parameters and updater
- * state, plus the statistics the driver reports. One worker's result is a sum over one worker. Not thread-safe;
- * Spark gives each aggregation its own copy. Results travel with Kryo; only the empty zero value is captured in
- * treeAggregate's closure, hence Serializable.
+ * The running sum that treeAggregate builds from the workers' results of one round: the statistics the driver
+ * reports. The workers' states do not travel with it: they go through the {@link StateExchange}, and the driver
+ * {@link #attach}es their sum after the job. One worker's result is a sum over one worker. Not thread-safe; Spark gives
+ * each aggregation its own copy. Results travel with Kryo; only the empty zero value is captured in treeAggregate's
+ * closure, hence Serializable.
  */
 final class RoundSum implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
     int workers;
     long step = -1;
-    /** Summed parameters and updater state, packed (one bulk copy over the wire, summed with a plain loop). */
-    FlatArrays params;
-    FlatArrays updater;
+    /** Summed parameters and updater state, packed; set on the driver by {@link #attach}. */
+    transient FlatArrays params;
+    transient FlatArrays updater;
     double lossSum;
     /** Summed named loss terms ({@code total} included), in the session's order. */
     Map<String, Double> termSums = new LinkedHashMap<>();
@@ -44,13 +45,11 @@ final class RoundSum implements java.io.Serializable {
         return new RoundSum();
     }
 
-    static RoundSum ofWorker(int worker, TrainingState state, double lossSum, Map<String, Double> termSums, long steps, long images, long trainNanos,
+    static RoundSum ofWorker(int worker, long step, double lossSum, Map<String, Double> termSums, long steps, long images, long trainNanos,
                              long stepNanos, long dataWaitNanos, double gradNormSum, long gradNormCount, boolean created) {
         RoundSum s = new RoundSum();
         s.workers = 1;
-        s.step = state.step();
-        s.params = FlatArrays.pack(state.parameters());
-        s.updater = FlatArrays.pack(state.updaterState());
+        s.step = step;
         s.lossSum = lossSum;
         s.termSums = new LinkedHashMap<>(termSums);
         s.steps = steps;
@@ -71,8 +70,6 @@ final class RoundSum implements java.io.Serializable {
         if (a.workers == 0) return b;
         if (a.step != b.step)
             throw new IllegalStateException("workers disagree on the step count: " + a.step + " vs " + b.step);
-        a.params.addInPlace(b.params, "parameter");
-        a.updater.addInPlace(b.updater, "updater state");
         a.workers += b.workers;
         a.lossSum += b.lossSum;
         b.termSums.forEach((k, v) -> a.termSums.merge(k, v, Double::sum));
@@ -93,9 +90,26 @@ final class RoundSum implements java.io.Serializable {
         return a;
     }
 
-    /** The averaged state: parameters and updater state divided by the number of workers. */
+    /**
+     * Sums the workers' uploaded states into this round's sum, in worker order (a fixed order: float addition is not
+     * associative). Each upload must be at this sum's step.
+     */
+    void attach(StateExchange.Upload[] uploads) {
+        for (int w = 0; w < uploads.length; w++)
+            if (uploads[w].step() != step)
+                throw new IllegalStateException("worker " + w + " uploaded its state at step " + uploads[w].step() + ", the round ended at step " + step);
+        params = uploads[0].parameters();
+        updater = uploads[0].updater();
+        for (int w = 1; w < uploads.length; w++) {
+            params.addInPlace(uploads[w].parameters(), "parameter");
+            updater.addInPlace(uploads[w].updater(), "updater state");
+        }
+    }
+
+    /** The averaged state ({@link #attach} first): parameters and updater state divided by the number of workers. */
     TrainingState average() {
         if (workers == 0) throw new IllegalStateException("no worker returned a result");
+        if (params == null) throw new IllegalStateException("the workers' states are not attached");
         // Division by 1 is exact, so one worker's state passes through bit for bit.
         if (workers > 1) {
             params.divideInPlace(workers, "parameter");

@@ -124,9 +124,9 @@ public final class TrainJob {
         Families.get(p.model()).checkData(p.configText(), data.spec(), parents, data.name());
         Start start = start(dir, p, data, workers, parents);
         Broadcast<ParentBytes> shipped = sc.broadcast(parentBytes);
-        try (TrainMetrics metrics = new TrainMetrics()) {
+        try (TrainMetrics metrics = new TrainMetrics(); StateExchange exchange = StateExchange.forDriver(sc.getConf())) {
             metrics.registerWithSpark();
-            return loop(sc, p, data, workers, dir, start, metrics, shipped, parents.fingerprint());
+            return loop(sc, p, data, workers, dir, start, metrics, shipped, parents.fingerprint(), exchange);
         } finally {
             shipped.destroy();
         }
@@ -213,7 +213,8 @@ public final class TrainJob {
     }
 
     private static TrainResult loop(JavaSparkContext sc, TrainJobParams p, WorkerData data, int workers, RunDirectory dir,
-                                    Start start, TrainMetrics metrics, Broadcast<ParentBytes> parents, String parentsFingerprint) {
+                                    Start start, TrainMetrics metrics, Broadcast<ParentBytes> parents, String parentsFingerprint,
+                                    StateExchange exchange) {
         TrainingState state = start.state();
         Map<String, INDArray> ema = start.ema();
         List<RoundStats> history = start.history();
@@ -234,22 +235,22 @@ public final class TrainJob {
             sc.setJobDescription(desc);
             sc.setCallSite(desc);
             long t0 = System.nanoTime();
-            Broadcast<RoundInput> input = sc.broadcast(averaged != null ? averaged : new RoundInput(r, state));
-            long broadcastNanos = System.nanoTime() - t0;
+            exchange.publish(averaged != null ? averaged : new RoundInput(r, state));
+            long publishNanos = System.nanoTime() - t0;
             RoundSum sum;
             try {
-                sum = slots.mapPartitionsWithIndex(new WorkerRound(p, data, workers, input, failTaskOnce, parents, parentsFingerprint), true)
+                sum = slots.mapPartitionsWithIndex(new WorkerRound(p, data, workers, exchange.address(), r, failTaskOnce, parents,
+                                parentsFingerprint), true)
                         .treeAggregate(RoundSum.empty(), RoundSum::merge, RoundSum::merge, p.aggregationDepth());
             } catch (Exception e) { // SparkException is checked in Java's eyes but thrown undeclared by Scala
                 throw new IllegalStateException("round " + (r + 1) + " failed: " + rootMessage(e), e);
-            } finally {
-                input.destroy();
             }
+            sum.attach(exchange.take(r, workers));
             long d0 = System.nanoTime();
             TrainingState next = sum.average();
             averaged = sum.averagedInput(r + 1);
             long roundNanos = System.nanoTime() - t0;
-            breakdowns.add(AveragingBreakdown.of(r + 1, sum, roundNanos, broadcastNanos, System.nanoTime() - d0));
+            breakdowns.add(AveragingBreakdown.of(r + 1, sum, roundNanos, publishNanos, System.nanoTime() - d0));
             double paramNorm = norm(next.parameters(), null);
             double updateNorm = norm(next.parameters(), state.parameters());
             double loss = sum.meanLoss();

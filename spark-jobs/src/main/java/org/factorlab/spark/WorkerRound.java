@@ -13,8 +13,9 @@ import org.factorlab.train.TrainingState;
 
 /**
  * One worker's part of a round, run as the Spark task of partition {@code worker}: bind the task's GPU (if any),
- * borrow the executor's cached session, load the broadcast state, train {@code averagingFrequency} minibatches of
- * the worker's own partition in an order derived from (seed, round, worker), and return the new state.
+ * borrow the executor's cached session, load the round's state from the driver's {@link StateExchange}, train
+ * {@code averagingFrequency} minibatches of the worker's own partition in an order derived from (seed, round, worker),
+ * upload the new state to the exchange and return the round's statistics.
  */
 final class WorkerRound implements Function2<Integer, Iterator<Integer>, Iterator<RoundSum>> {
     private static final long serialVersionUID = 1L;
@@ -29,14 +30,15 @@ final class WorkerRound implements Function2<Integer, Iterator<Integer>, Iterato
     private final int workers;
     private final int batchSize;
     private final int averagingFrequency;
-    private final Broadcast<RoundInput> input;
+    private final StateExchange.Address exchange;
+    private final int round;
     private final String runDir;
     private final String failTaskOnce;
     private final String killExecutorOnce;
     private final Broadcast<ParentBytes> parents;
     private final String parentsFingerprint;
 
-    WorkerRound(TrainJobParams p, WorkerData data, int workers, Broadcast<RoundInput> input, String failTaskOnce,
+    WorkerRound(TrainJobParams p, WorkerData data, int workers, StateExchange.Address exchange, int round, String failTaskOnce,
                 Broadcast<ParentBytes> parents, String parentsFingerprint) {
         this.parents = parents;
         this.parentsFingerprint = parentsFingerprint;
@@ -50,7 +52,8 @@ final class WorkerRound implements Function2<Integer, Iterator<Integer>, Iterato
         this.workers = workers;
         this.batchSize = p.batchSizePerWorker();
         this.averagingFrequency = p.averagingFrequency();
-        this.input = input;
+        this.exchange = exchange;
+        this.round = round;
     }
 
     /** The seed of worker {@code worker}'s data order in round {@code round}: the same on every attempt and resume. */
@@ -69,7 +72,7 @@ final class WorkerRound implements Function2<Integer, Iterator<Integer>, Iterato
             LOG.info("worker tasks on this executor: {}; ND4J backend {}", binding.description(),
                     org.nd4j.linalg.factory.Nd4j.getBackend().getClass().getSimpleName());
         long entered = System.nanoTime();
-        RoundInput in = input.value();
+        RoundInput in = StateExchange.fetch(exchange, round, worker);
         long fetched = System.nanoTime();
         // the parents' SHA-256 are part of the key: a cached session never keeps another job's frozen parameters
         var lease = SessionPool.borrow(SessionPool.key(model, configText + parentsFingerprint, seed, binding.ordinal()), configText,
@@ -117,7 +120,8 @@ final class WorkerRound implements Function2<Integer, Iterator<Integer>, Iterato
         }
         long trained = System.nanoTime();
         TrainingState out = session.state();
-        RoundSum sum = RoundSum.ofWorker(worker, out, lossSum, termSums, averagingFrequency, images, trained - start,
+        StateExchange.upload(exchange, in.round(), worker, out.step(), FlatArrays.pack(out.parameters()), FlatArrays.pack(out.updaterState()));
+        RoundSum sum = RoundSum.ofWorker(worker, out.step(), lossSum, termSums, averagingFrequency, images, trained - start,
                 stepNanos, waitNanos, gradSum, gradCount, created);
         sum.loadNanos = start - loading;
         sum.collectNanos = System.nanoTime() - trained;
