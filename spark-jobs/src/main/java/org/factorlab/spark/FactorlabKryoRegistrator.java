@@ -25,7 +25,6 @@ public final class FactorlabKryoRegistrator implements KryoRegistrator {
         // Same class, faster serializer: bulk buffer copies instead of Nd4jSerializer's element-by-element stream.
         kryo.register(Nd4j.getBackend().getNDArrayClass(), new ArraySerializer());
         kryo.register(TrainingState.class, new StateSerializer());
-        kryo.register(RoundInput.class, new RoundInputSerializer());
         kryo.register(RoundSum.class, new RoundSumSerializer());
         kryo.register(ParentBytes.class, new ParentBytesSerializer());
     }
@@ -89,23 +88,6 @@ public final class FactorlabKryoRegistrator implements KryoRegistrator {
         public TrainingState read(Kryo kryo, Input in, Class<TrainingState> type) {
             long step = in.readLong();
             return new TrainingState(step, readArrays(kryo, in), readArrays(kryo, in));
-        }
-    }
-
-    static final class RoundInputSerializer extends Serializer<RoundInput> {
-        @Override
-        public void write(Kryo kryo, Output out, RoundInput r) {
-            out.writeInt(r.round());
-            out.writeLong(r.step());
-            r.parameters().write(out);
-            r.updater().write(out);
-        }
-
-        @Override
-        public RoundInput read(Kryo kryo, Input in, Class<RoundInput> type) {
-            int round = in.readInt();
-            long step = in.readLong();
-            return new RoundInput(round, step, FlatArrays.read(in), FlatArrays.read(in));
         }
     }
 

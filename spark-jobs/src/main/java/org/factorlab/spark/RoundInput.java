@@ -3,9 +3,8 @@ package org.factorlab.spark;
 import org.factorlab.train.TrainingState;
 
 /**
- * What the driver broadcasts each round: the round number and the averaged state every worker starts from, packed
- * into flat buffers ({@link FlatArrays}) so that the broadcast is one bulk copy each way and cheap for Spark's block
- * manager to store.
+ * What the driver publishes each round through the {@link StateExchange}: the round number and the averaged state
+ * every worker starts from, packed into flat buffers ({@link FlatArrays}) so that a transfer is one bulk copy.
  */
 final class RoundInput {
     private final int round;

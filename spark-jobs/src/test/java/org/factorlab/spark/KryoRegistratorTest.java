@@ -55,11 +55,10 @@ class KryoRegistratorTest {
         var u = new LinkedHashMap<String, INDArray>();
         u.put("w/m", Nd4j.rand(DataType.FLOAT, 4, 3));
         TrainingState s = new TrainingState(12, p, u);
-        RoundInput in = roundTrip(new RoundInput(3, s), RoundInput.class);
-        assertEquals(3, in.round());
-        assertEquals(12, in.state().step());
-        assertSameArray(p.get("w"), in.state().parameters().get("w"));
-        assertSameArray(u.get("w/m"), in.state().updaterState().get("w/m"));
+        TrainingState st = roundTrip(s, TrainingState.class);
+        assertEquals(12, st.step());
+        assertSameArray(p.get("w"), st.parameters().get("w"));
+        assertSameArray(u.get("w/m"), st.updaterState().get("w/m"));
 
         RoundSum sum = RoundSum.merge(RoundSum.ofWorker(0, 12, 1.5, java.util.Map.of("total", 1.5, "kl", 0.25), 2, 8, 10, 5, 1, 0.5, 2, true),
                 RoundSum.ofWorker(1, 12, 2.5, java.util.Map.of("total", 2.5, "kl", 0.5), 2, 8, 20, 6, 2, 0.7, 2, false));

@@ -31,8 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The training job and the evaluation stage on a real Spark standalone cluster: two executors in JVMs of their own
- * ({@link LocalStandaloneCluster}), so parameters, updater state, the broadcast round input and the task results
- * cross process boundaries through Kryo and the network, as on YARN or Kubernetes. Every result is compared with the
+ * ({@link LocalStandaloneCluster}), so parameters and updater state (through the {@link StateExchange}), the frozen
+ * parents' broadcast and the task results (through Kryo) cross process boundaries and the network, as on YARN or
+ * Kubernetes. Every result is compared with the
  * same computation on local[2] or on one machine. The last test SIGKILLs an executor JVM mid-round.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
