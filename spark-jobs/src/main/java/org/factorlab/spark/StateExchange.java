@@ -101,6 +101,8 @@ final class StateExchange implements AutoCloseable {
             out[w] = uploads.remove(key(round, w));
             if (out[w] == null) missing.append(missing.length() == 0 ? "" : ", ").append(w);
         }
+        // a late attempt of this or an earlier round must not keep its state here for the rest of the job
+        uploads.keySet().removeIf(k -> (int) (k >>> 32) <= round);
         if (missing.length() > 0)
             throw new IllegalStateException("round " + (round + 1) + ": no state uploaded by worker(s) " + missing);
         return out;
