@@ -17,10 +17,9 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Named arrays packed into one byte array (C order, native byte order) with a small header of names, types and
- * shapes: the form in which a model state crosses JVMs each round. One contiguous buffer serialises as one bulk
- * copy, sums with a plain loop, and costs Spark's block manager nothing to size, where a map of hundreds of
- * INDArrays means hundreds of small serialisations and allocations and a walk of every array's object graph by
- * Spark's SizeEstimator when a broadcast value is stored. Not thread-safe.
+ * shapes: the form in which a model state crosses JVMs each round (through the {@link StateExchange}). One
+ * contiguous buffer travels as one bulk copy and sums with a plain loop, where a map of hundreds of INDArrays means
+ * hundreds of small serialisations and allocations. Not thread-safe.
  */
 final class FlatArrays {
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();

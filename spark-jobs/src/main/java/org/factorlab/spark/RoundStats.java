@@ -12,7 +12,7 @@ import java.util.Map;
  * @param imagesPerSecond images trained per second of round wall time, all workers together
  * @param roundSeconds    wall time of the round on the driver
  * @param stepSeconds     mean time of one optimizer step on a worker
- * @param averagingSeconds round time not spent in the slowest worker's training loop: broadcast, scheduling,
+ * @param averagingSeconds round time not spent in the slowest worker's training loop: state transfers, scheduling,
  *                        result transfer, treeAggregate and division
  * @param dataWaitSeconds mean time per worker spent waiting for minibatches
  * @param gradientNorm    mean over workers and steps of the gradient's L2 norm (NaN if the model does not report it)

@@ -31,7 +31,7 @@ final class RoundSum implements java.io.Serializable {
     double gradNormSum;
     long gradNormCount;
     int sessionsCreated;
-    /** Summed over workers: broadcast fetch and deserialisation, session borrow/build, state load, state collection. */
+    /** Summed over workers: fetching the round input, session borrow/build, state load, state collection and upload. */
     long fetchNanos;
     long sessionNanos;
     long loadNanos;
@@ -120,7 +120,7 @@ final class RoundSum implements java.io.Serializable {
 
     /**
      * After {@link #average()}: the averaged state, still packed, as the input of round {@code round}. The next
-     * broadcast sends these bytes instead of packing the unpacked state again (the same names, order and values).
+     * round publishes these bytes instead of packing the unpacked state again (the same names, order and values).
      */
     RoundInput averagedInput(int round) {
         return new RoundInput(round, step, params, updater);

@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Training sessions cached per executor JVM, keyed by (model, config, seed, device): building a session (graph,
  * initial weights) costs far more than {@code load(state)}, so each round a task borrows an idle session, loads
- * the broadcast state into it and gives it back. Several task slots in one executor get one session each.
+ * the round's state into it and gives it back. Several task slots in one executor get one session each.
  */
 final class SessionPool {
     private static final Logger LOG = LoggerFactory.getLogger(SessionPool.class);

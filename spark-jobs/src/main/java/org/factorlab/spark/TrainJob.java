@@ -29,10 +29,11 @@ import picocli.CommandLine;
 
 /**
  * Distributed training with synchronous parameter averaging (docs/deploy.md), for any model a
- * {@code ModelFamily} registers. Each round the driver broadcasts the {@link TrainingState} (parameters and
- * updater state); each of {@code workers} tasks rebuilds (or reuses) the session, loads the state, trains
- * {@code averagingFrequency} minibatches of its own equal-size partition, and returns its state; treeAggregate sums
- * them and the driver divides, keeps the EMA, logs, and checkpoints into the run directory.
+ * {@code ModelFamily} registers. Each round the driver publishes the {@link TrainingState} (parameters and
+ * updater state) on its {@link StateExchange}; each of {@code workers} tasks rebuilds (or reuses) the session,
+ * downloads and loads the state, trains {@code averagingFrequency} minibatches of its own equal-size partition, uploads
+ * its state and returns its statistics (treeAggregate sums them); the driver sums the states in worker order and
+ * divides, keeps the EMA, logs, and checkpoints into the run directory.
  *
  * <p>Use it as {@code factorlab train --spark ...}, as a spark-submit main class with the same options, or from
  * code with {@link #run(TrainJobParams)} / {@link #run(JavaSparkContext, TrainJobParams)}.
