@@ -19,13 +19,6 @@ final class BroadcastBackprop {
     private BroadcastBackprop() {
     }
 
-    static boolean handles(String opName) {
-        return switch (opName) {
-            case "multiply_bp", "add_bp", "subtract_bp" -> true;
-            default -> false;
-        };
-    }
-
     /**
      * @param args    {x, y, dL/dz}
      * @param outs    {dL/dx, dL/dy}, shaped like x and y

@@ -365,18 +365,9 @@ public final class CompiledGraph {
                             + ") is not supported (control flow or tensor-array op)");
                 }
                 if (ctx != null) {
-                    Step step = null;
-                    if (BroadcastBackprop.handles(df.opName()))
-                        step = new Step(df.opName() + "*", BroadcastBackprop.kernel(df.opName(), args, outs,
-                                scratch(free, args[args.length - 1], i, lastUse, bufferEnd)));
-                    else if (df.opName().equals(StableSwishDerivative.OP) && args.length == 1)
-                        step = new Step(df.opName() + "*", StableSwishDerivative.kernel(args[0], outs[0],
-                                scratch(free, args[0], i, lastUse, bufferEnd)));
-                    Step checked = step == null ? standIn(df, ctx, args, outs, outNames, free, i, lastUse, bufferEnd) : null;
-                    if (checked != null) {
-                        step = checked; // it has run while it was checked
-                    } else {
-                        if (step == null) step = nativeStep(df, ctx, scalar);
+                    Step step = standIn(df, ctx, args, outs, outNames, free, i, lastUse, bufferEnd);
+                    if (step == null) {
+                        step = nativeStep(df, ctx, scalar);
                         step.kernel().run();
                     }
                     steps.add(step.withArrays(sdo.getName() + "' -> '" + String.join("', '", outNames), args, outs));
@@ -423,17 +414,22 @@ public final class CompiledGraph {
         }
 
         /**
-         * The {@link StandIns} kernel for this op where it gives the original op's values on this plan's first inputs,
-         * else the original op; null where there is no stand-in. Either way the chosen kernel has run once.
+         * The {@link StandIns} kernel for this op, null where there is none. A checked stand-in is kept only where it
+         * gives the original op's values on this plan's first inputs, else the original op is. The step returned has
+         * run once.
          */
         private Step standIn(DifferentialFunction df, OpContext ctx, INDArray[] args, INDArray[] outs, List<String> outNames,
                              Map<String, ArrayDeque<INDArray>> free, int i, Map<String, Integer> lastUse,
                              Map<INDArray, Integer> bufferEnd) {
-            if (args.length == 0) return null;
             boolean[] read = new boolean[outNames.size()];
             for (int o = 0; o < read.length; o++) read[o] = lastUse.containsKey(outNames.get(o));
-            StandIns.StandIn fast = StandIns.of(df, args, outs, read, () -> scratch(free, args[0], i, lastUse, bufferEnd));
+            StandIns.StandIn fast = StandIns.of(df, args, outs, read, like -> scratch(free, like, i, lastUse, bufferEnd));
             if (fast == null) return null;
+            Step chosen = new Step(df.opName() + "*", fast.kernel());
+            if (!fast.checked()) {
+                chosen.kernel().run();
+                return chosen;
+            }
             Step original = nativeStep(df, ctx, null);
             original.kernel().run();
             INDArray[] expected = new INDArray[fast.outputs().length];
@@ -444,7 +440,7 @@ public final class CompiledGraph {
                     original.kernel().run();
                     return original;
                 }
-            return new Step(df.opName() + "*", fast.kernel());
+            return chosen;
         }
 
         private static Step nativeStep(DifferentialFunction df, OpContext ctx, INDArray scalar) {

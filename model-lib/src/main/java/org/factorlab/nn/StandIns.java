@@ -1,6 +1,6 @@
 package org.factorlab.nn;
 
-import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.nd4j.autodiff.functions.DifferentialFunction;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.BaseScalarOp;
@@ -26,10 +26,16 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code dW = X^T dZ}; where the graph stops one of them (FactorVAE's TC term runs its discriminator through stopped
  * weights, so {@code dW} there is never read), one {@code matmul} computes the other.</li>
  * </ul>
+ * Two stand-ins replace their op unconditionally (not {@link StandIn#checked()}): {@link BroadcastBackprop} for the
+ * broadcasting {@code multiply_bp}, {@code add_bp}, {@code subtract_bp}, and {@link StableSwishDerivative}, which is
+ * meant to differ from libnd4j's kernel where that one overflows to NaN.
  */
 final class StandIns {
-    /** A stand-in kernel and the outputs of the original op that it writes (the others are never read). */
-    record StandIn(Runnable kernel, int[] outputs) {
+    /**
+     * A stand-in kernel and the outputs of the original op that it writes (the others are never read); {@code checked}:
+     * whether the plan compares it with the original op before keeping it.
+     */
+    record StandIn(Runnable kernel, int[] outputs, boolean checked) {
     }
 
     private StandIns() {
@@ -37,25 +43,35 @@ final class StandIns {
 
     /**
      * The stand-in for {@code df} with these bound arrays, or null. {@code read[o]}: whether output o is read by a later
-     * op or requested; {@code scratch}: a buffer shaped like {@code args[0]} that is free during this op only.
+     * op or requested; {@code scratchLike}: a buffer shaped like the given array that is free during this op only.
      */
-    static StandIn of(DifferentialFunction df, INDArray[] args, INDArray[] outs, boolean[] read, Supplier<INDArray> scratch) {
+    static StandIn of(DifferentialFunction df, INDArray[] args, INDArray[] outs, boolean[] read,
+                      UnaryOperator<INDArray> scratchLike) {
+        if (args.length == 0) return null;
         String op = df.opName();
         double[] t = df instanceof DynamicCustomOp c ? c.tArgs() : null;
         switch (op) {
+            case "multiply_bp", "add_bp", "subtract_bp" -> {
+                return new StandIn(BroadcastBackprop.kernel(op, args, outs, scratchLike.apply(args[args.length - 1])),
+                        new int[] {0, 1}, false);
+            }
+            case StableSwishDerivative.OP -> {
+                if (args.length != 1) return null;
+                return new StandIn(StableSwishDerivative.kernel(args[0], outs[0], scratchLike.apply(args[0])), new int[] {0}, false);
+            }
             case "thresholdedrelu_bp", "relu_bp" -> {
                 if (args.length != 2 || outs.length != 1 || (t != null && t.length > 0 && t[0] != 0.0)) return null;
-                INDArray mask = scratch.get();
+                INDArray mask = scratchLike.apply(args[0]);
                 return one(sequence(new Step(args[0], mask, 0.0), new MulOp(args[1], mask, outs[0])));
             }
             case "lrelu_bp" -> {
                 if (args.length != 2 || outs.length != 1 || t == null || t.length != 1) return null;
-                INDArray slope = scratch.get();
+                INDArray slope = scratchLike.apply(args[0]);
                 return one(sequence(new LeakyReLUDerivative(args[0], slope, t[0]), new MulOp(args[1], slope, outs[0])));
             }
             case "leakyrelu" -> {
                 if (args.length != 1 || outs.length != 1 || !(df instanceof BaseScalarOp s) || s.scalar() == null) return null;
-                INDArray slope = scratch.get();
+                INDArray slope = scratchLike.apply(args[0]);
                 return one(sequence(new LeakyReLUDerivative(args[0], slope, s.scalar().getDouble(0)), new MulOp(args[0], slope, outs[0])));
             }
             case "matmul_bp" -> {
@@ -84,11 +100,11 @@ final class StandIns {
             ctx.setIArguments(1, 0);
         }
         ctx.setOutputArrays(outs[o]);
-        return new StandIn(() -> Nd4j.exec(mm, ctx), new int[] {o});
+        return new StandIn(() -> Nd4j.exec(mm, ctx), new int[] {o}, true);
     }
 
     private static StandIn one(Runnable kernel) {
-        return new StandIn(kernel, new int[] {0});
+        return new StandIn(kernel, new int[] {0}, true);
     }
 
     /** The mask (a legacy transform) then the product (a custom op). */

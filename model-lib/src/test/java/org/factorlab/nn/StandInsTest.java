@@ -81,7 +81,7 @@ class StandInsTest {
         if (op instanceof DynamicCustomOp c) Nd4j.exec(c);
         else Nd4j.exec((org.nd4j.linalg.api.ops.Op) op);
         INDArray fast = Nd4j.create(DataType.FLOAT, out.shape());
-        var s = StandIns.of(op, args, new INDArray[] {fast}, new boolean[] {true}, () -> Nd4j.create(DataType.FLOAT, args[0].shape()));
+        var s = StandIns.of(op, args, new INDArray[] {fast}, new boolean[] {true}, like -> Nd4j.create(DataType.FLOAT, like.shape()));
         assertNotNull(s, op.opName());
         s.kernel().run();
         assertSameValues(out, fast, op.opName());
@@ -110,13 +110,13 @@ class StandInsTest {
         Nd4j.exec(op);
         for (int read = 0; read < 2; read++) {
             INDArray[] outs = {Nd4j.create(DataType.FLOAT, 7, 5), Nd4j.create(DataType.FLOAT, 5, 3)};
-            var s = StandIns.of(op, new INDArray[] {x, w, dz}, outs, new boolean[] {read == 0, read == 1}, () -> null);
+            var s = StandIns.of(op, new INDArray[] {x, w, dz}, outs, new boolean[] {read == 0, read == 1}, like -> null);
             assertNotNull(s);
             s.kernel().run();
             assertEquals(read == 0 ? dx : dw, outs[read]);
             assertEquals(0.0, outs[1 - read].amaxNumber().doubleValue(), "the unread gradient is not computed");
         }
-        assertEquals(null, StandIns.of(op, new INDArray[] {x, w, dz}, new INDArray[] {dx, dw}, new boolean[] {true, true}, () -> null),
+        assertEquals(null, StandIns.of(op, new INDArray[] {x, w, dz}, new INDArray[] {dx, dw}, new boolean[] {true, true}, like -> null),
                 "both gradients read: the op itself");
         assertTrue(Transforms.abs(dx.sub(dz.mmul(w.transpose()))).maxNumber().doubleValue() < 1e-5);
     }

@@ -145,8 +145,8 @@ final class FamilyStepTiming {
                 Arrays.sort(roundMs);
                 roundMedians[r] = roundMs[roundMs.length / 2];
                 System.out.printf(Locale.ROOT, "round %d/%d: ND4J %.1f ms/step (CPU %.1f ms/step); PyTorch %s ms/step (CPU %s ms/step); "
-                                + "ratio PyTorch/ND4J: wall %s, CPU %s%n", r + 1, rounds, roundMs[roundMs.length / 2], cpuMs[r], fmt(torchMs[r]),
-                        fmt(torchCpu[r]), fmt(torchMs[r] / roundMs[roundMs.length / 2]) + "x", fmt(torchCpu[r] / cpuMs[r]) + "x");
+                                + "ratio PyTorch/ND4J: wall %s, CPU %s%n", r + 1, rounds, roundMedians[r], cpuMs[r], fmt(torchMs[r]),
+                        fmt(torchCpu[r]), fmt(torchMs[r] / roundMedians[r]) + "x", fmt(torchCpu[r] / cpuMs[r]) + "x");
             }
             if (s instanceof GraphSession g) {
                 ops = g.executedOpCount();
