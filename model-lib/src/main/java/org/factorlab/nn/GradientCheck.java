@@ -12,9 +12,10 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Finite-difference check of SameDiff's analytic gradients: for a random subset of entries of each named variable,
- * compares {@code sd.calculateGradients} with the central difference {@code (L(w+e) - L(w-e)) / 2e}. Use a
- * double-precision graph with a scalar loss; make inputs variables (not placeholders) to check the input gradient too.
+ * Finite-difference check of the analytic gradients that training uses: for a random subset of entries of each named
+ * variable, compares {@link CompiledGraph}'s gradients (SameDiff's backward ops and the fused ones) with the central
+ * difference {@code (L(w+e) - L(w-e)) / 2e}, the loss also evaluated by {@link CompiledGraph}. Use a double-precision
+ * graph with a scalar loss; make inputs variables (not placeholders) to check the input gradient too.
  */
 public final class GradientCheck {
     private GradientCheck() {
@@ -40,7 +41,9 @@ public final class GradientCheck {
     public static Result check(SameDiff sd, String loss, Map<String, INDArray> placeholders, Collection<String> variables,
                                int perVariable, double eps, double maxRelError, double absTol, long seed) {
         sd.setLossVariables(loss);
-        Map<String, INDArray> analytic = sd.calculateGradients(placeholders, variables);
+        Map<String, INDArray> analytic = new java.util.HashMap<>();
+        CompiledGraph.gradients(sd, List.of(), variables).run(placeholders).forEach((k, v) -> analytic.put(k, v.dup()));
+        CompiledGraph value = CompiledGraph.outputs(sd, List.of(loss));
         SplittableRandom rng = new SplittableRandom(seed);
         int checked = 0, failed = 0;
         double worst = 0;
@@ -57,9 +60,9 @@ public final class GradientCheck {
                 long i = count == n ? j : rng.nextLong(n);
                 double orig = arr.getDouble(i);
                 arr.putScalar(i, orig + eps);
-                double lp = lossValue(sd, loss, placeholders);
+                double lp = value.run(placeholders).get(loss).getDouble(0);
                 arr.putScalar(i, orig - eps);
-                double lm = lossValue(sd, loss, placeholders);
+                double lm = value.run(placeholders).get(loss).getDouble(0);
                 arr.putScalar(i, orig);
                 double num = (lp - lm) / (2 * eps);
                 double an = grad.getDouble(i);
@@ -93,9 +96,5 @@ public final class GradientCheck {
             SplittableRandom rng = Scope.rng(seed, v);
             for (long i = 0; i < a.length(); i++) a.putScalar(i, (rng.nextDouble() * 2 - 1) * scale);
         }
-    }
-
-    private static double lossValue(SameDiff sd, String loss, Map<String, INDArray> placeholders) {
-        return sd.output(placeholders, loss).get(loss).getDouble(0);
     }
 }

@@ -51,16 +51,50 @@ public final class Layers {
     }
 
     /**
-     * GroupNorm written out (SameDiff has no group-norm op): statistics over (C/G, H, W) per sample and group, biased
-     * variance, then a per-channel affine. {@code x [B, C, H, W]} with C, H, W static.
+     * GroupNorm with a per-channel affine (weights "weight" and "bias" of shape [C]): statistics over (C/G, H, W) per
+     * sample and group, biased variance. {@code x [B, C, H, W]} with C, H, W static. Built as one fused op (and one
+     * backward op) that {@link CompiledGraph} runs; inside {@link #writtenOut()}, as plain SameDiff ops.
      */
     public static SDVariable groupNorm(Scope s, SDVariable x, int channels, int height, int width, int groups, double eps) {
+        if (channels % groups != 0)
+            throw new IllegalArgumentException("GroupNorm: " + channels + " channels not divisible by " + groups + " groups");
+        SDVariable gamma = s.ones("weight", channels);
+        SDVariable beta = s.zeros("bias", channels);
+        if (!WRITTEN_OUT.get()) return FusedGroupNorm.apply(x, gamma, beta, groups, eps);
         SDVariable normed = groupNormNoAffine(x, channels, height, width, groups, eps);
-        SDVariable gamma = s.ones("weight", channels).reshape(1, channels, 1, 1);
-        SDVariable beta = s.zeros("bias", channels).reshape(1, channels, 1, 1);
-        return normed.mul(gamma).add(beta);
+        return normed.mul(gamma.reshape(1, channels, 1, 1)).add(beta.reshape(1, channels, 1, 1));
     }
 
+    /** {@code -Dfactorlab.fusedGroupNorm=false} builds every GroupNorm written out (A/B timing, diagnosis). */
+    private static final boolean FUSED = Boolean.parseBoolean(System.getProperty("factorlab.fusedGroupNorm", "true"));
+    private static final ThreadLocal<Boolean> WRITTEN_OUT = ThreadLocal.withInitial(() -> !FUSED);
+
+    /**
+     * While the returned handle is open, graphs built on this thread write GroupNorm out as plain SameDiff ops (about
+     * 20 native calls per layer and step instead of two), which SameDiff's own executor can run: for checks against
+     * SameDiff and for the fused kernel's reference. Use in try-with-resources.
+     */
+    public static WrittenOut writtenOut() {
+        WrittenOut w = new WrittenOut(WRITTEN_OUT.get());
+        WRITTEN_OUT.set(true);
+        return w;
+    }
+
+    /** Restores the graph form that was in effect before {@link #writtenOut()}. */
+    public static final class WrittenOut implements AutoCloseable {
+        private final boolean previous;
+
+        private WrittenOut(boolean previous) {
+            this.previous = previous;
+        }
+
+        @Override
+        public void close() {
+            WRITTEN_OUT.set(previous);
+        }
+    }
+
+    /** GroupNorm's normalisation without the affine, written out as SameDiff ops. */
     public static SDVariable groupNormNoAffine(SDVariable x, int channels, int height, int width, int groups, double eps) {
         if (channels % groups != 0)
             throw new IllegalArgumentException("GroupNorm: " + channels + " channels not divisible by " + groups + " groups");

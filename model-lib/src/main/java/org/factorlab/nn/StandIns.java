@@ -28,7 +28,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * </ul>
  * Two stand-ins replace their op unconditionally (not {@link StandIn#checked()}): {@link BroadcastBackprop} for the
  * broadcasting {@code multiply_bp}, {@code add_bp}, {@code subtract_bp}, and {@link StableSwishDerivative}, which is
- * meant to differ from libnd4j's kernel where that one overflows to NaN.
+ * meant to differ from libnd4j's kernel where that one overflows to NaN. {@link FusedGroupNorm}'s ops have no libnd4j
+ * kernel at all: they always run {@link GroupNormKernel}.
  */
 final class StandIns {
     /**
@@ -73,6 +74,12 @@ final class StandIns {
                 if (args.length != 1 || outs.length != 1 || !(df instanceof BaseScalarOp s) || s.scalar() == null) return null;
                 INDArray slope = scratchLike.apply(args[0]);
                 return one(sequence(new LeakyReLUDerivative(args[0], slope, s.scalar().getDouble(0)), new MulOp(args[0], slope, outs[0])));
+            }
+            case FusedGroupNorm.OP -> {
+                return new StandIn(((FusedGroupNorm.Forward) df).kernel(args, outs), new int[] {0}, false);
+            }
+            case FusedGroupNorm.BACKWARD_OP -> {
+                return new StandIn(((FusedGroupNorm.Backward) df).kernel(args, outs), new int[] {0, 1, 2}, false);
             }
             case "matmul_bp" -> {
                 return matmulBackprop((DynamicCustomOp) df, args, outs, read);

@@ -1,5 +1,6 @@
 package org.factorlab.disdiff;
 
+import org.factorlab.nn.CompiledGraph;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -206,8 +207,8 @@ class DisDiffTest {
         List<String> all = new ArrayList<>(enc);
         all.addAll(g);
         all.addAll(trainedVariables(sd, DisDiffGraph.ENCODER_COPY_SCOPE));
-        Map<String, INDArray> grads = sd.calculateGradients(r.feed(), all);
-        assertTrue(sd.output(r.feed(), "dis").get("dis").getDouble(0) > 0, "the disentangling loss must be active");
+        Map<String, INDArray> grads = CompiledGraph.gradients(sd, List.of("dis"), all).run(r.feed());
+        assertTrue(grads.get("dis").getDouble(0) > 0, "the disentangling loss must be active");
         for (String v : enc) assertEquals(0.0, grads.get(v).amaxNumber().doubleValue(), 0.0, v + " gets gradient from the disentangling loss");
         assertTrue(g.stream().anyMatch(v -> grads.get(v).amaxNumber().doubleValue() > 0), "G learns from the disentangling loss");
         assertTrue(trainedVariables(sd, DisDiffGraph.ENCODER_COPY_SCOPE).stream().anyMatch(v -> grads.get(v).amaxNumber().doubleValue() > 0),
@@ -218,14 +219,14 @@ class DisDiffTest {
     void wholeLossGradientMatchesFiniteDifferences() {
         String yaml = TinyDisDiff.yaml(parent) + "disentangle: {weight: 1.0}\n";
         Raw ref = raw(yaml, false);
-        Map<String, INDArray> values = ref.sd().output(ref.feed(), DisDiffGraph.DIS_WEIGHT, DisDiffGraph.CODE, DisDiffGraph.TOTAL,
-                DisDiffGraph.DIS_VARIANT);
+        Map<String, INDArray> values = CompiledGraph.outputs(ref.sd(), List.of(DisDiffGraph.DIS_WEIGHT, DisDiffGraph.CODE, DisDiffGraph.TOTAL,
+                DisDiffGraph.DIS_VARIANT)).run(ref.feed());
         assertTrue(values.get(DisDiffGraph.DIS_VARIANT).getDouble(0) > 0, "the disentangling term must be active: " + values);
         Raw r = raw(yaml, true);
         Map<String, INDArray> feed = new LinkedHashMap<>(r.feed());
         feed.put(DisDiffGraph.WEIGHT_IN, values.get(DisDiffGraph.DIS_WEIGHT));
         feed.put(DisDiffGraph.CODE_TARGET_IN, values.get(DisDiffGraph.CODE));
-        double total = r.sd().output(feed, DisDiffGraph.TOTAL).get(DisDiffGraph.TOTAL).getDouble(0);
+        double total = CompiledGraph.outputs(r.sd(), List.of(DisDiffGraph.TOTAL)).run(feed).get(DisDiffGraph.TOTAL).getDouble(0);
         assertEquals(values.get(DisDiffGraph.TOTAL).getDouble(0), total, 1e-12, "the checked graph is the training loss");
         List<String> vars = new ArrayList<>();
         List<String> candidates = trainedVariables(r.sd(), DisDiffGraph.ENCODER_SCOPE, DisDiffGraph.G_SCOPE, DisDiffGraph.COND_SCOPE, DisDiffGraph.PART_SCOPE);

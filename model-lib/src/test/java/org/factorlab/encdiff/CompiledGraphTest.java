@@ -13,6 +13,7 @@ import org.factorlab.diffusion.NoisedBatch;
 import org.factorlab.diffusion.SeededNoise;
 import org.factorlab.nn.CompiledGraph;
 import org.factorlab.nn.GradientCheck;
+import org.factorlab.nn.Layers;
 import org.junit.jupiter.api.Test;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
@@ -25,8 +26,12 @@ class CompiledGraphTest {
 
     @Test
     void gradientsAndOutputsEqualSameDiffsAcrossCallsBatchSizesAndParameterUpdates() {
-        SameDiff reference = EncDiffGraph.training(CFG, DataType.FLOAT, 5).sd();
-        SameDiff compiledSd = EncDiffGraph.training(CFG, DataType.FLOAT, 5).sd();
+        // written out: SameDiff's own executor cannot run the fused GroupNorm (FusedGroupNormTest compares the two forms)
+        SameDiff reference, compiledSd;
+        try (var w = Layers.writtenOut()) {
+            reference = EncDiffGraph.training(CFG, DataType.FLOAT, 5).sd();
+            compiledSd = EncDiffGraph.training(CFG, DataType.FLOAT, 5).sd();
+        }
         List<String> params = GradientCheck.trainable(reference);
         List<String> outputs = List.of(EncDiffGraph.LOSS, EncDiffGraph.CODE);
         CompiledGraph compiled = CompiledGraph.gradients(compiledSd, outputs, params);
@@ -49,7 +54,10 @@ class CompiledGraphTest {
 
     @Test
     void forwardOutputsEqualSameDiffsAndMissingPlaceholderIsNamed() {
-        SameDiff sd = EncDiffGraph.encoder(CFG, DataType.FLOAT, 2).sd();
+        SameDiff sd;
+        try (var w = Layers.writtenOut()) {
+            sd = EncDiffGraph.encoder(CFG, DataType.FLOAT, 2).sd();
+        }
         CompiledGraph compiled = CompiledGraph.outputs(sd, List.of(EncDiffGraph.CODE, EncDiffGraph.TOKENS));
         assertEquals(List.of(EncDiffGraph.X0), compiled.placeholders());
         for (int call = 0; call < 2; call++) {
@@ -63,6 +71,34 @@ class CompiledGraphTest {
         assertTrue(e.getMessage().contains(EncDiffGraph.X0), e.getMessage());
         var unknown = assertThrows(IllegalArgumentException.class, () -> CompiledGraph.outputs(sd, List.of("nope")));
         assertTrue(unknown.getMessage().contains("nope"), unknown.getMessage());
+    }
+
+    /**
+     * The fused GroupNorm ops give the written-out graph's values: the same whole training graph built both ways, at
+     * initialisation and after parameter updates, equal up to float rounding (the fused kernel sums in double).
+     */
+    @Test
+    void fusedGroupNormGivesTheWrittenOutGraphsGradients() {
+        SameDiff fused = EncDiffGraph.training(CFG, DataType.FLOAT, 5).sd();
+        SameDiff written;
+        try (var w = Layers.writtenOut()) {
+            written = EncDiffGraph.training(CFG, DataType.FLOAT, 5).sd();
+        }
+        List<String> params = GradientCheck.trainable(written);
+        assertEquals(params, GradientCheck.trainable(fused), "the same parameters, in the same order");
+        List<String> outputs = List.of(EncDiffGraph.LOSS);
+        CompiledGraph a = CompiledGraph.gradients(fused, outputs, params), b = CompiledGraph.gradients(written, outputs, params);
+        for (int call = 0; call < 3; call++) {
+            Map<String, INDArray> ph = placeholders(call, 4);
+            Map<String, INDArray> got = a.run(ph), want = b.run(ph);
+            if (call == 0) assertTrue(a.executedOpCount() < b.executedOpCount() * 0.8, a.executedOpCount() + " vs " + b.executedOpCount());
+            assertClose(want.get(EncDiffGraph.LOSS), got.get(EncDiffGraph.LOSS), "call " + call + " loss");
+            for (String p : params) assertClose(want.get(p), got.get(p), 1e-4, "call " + call + " gradient of " + p);
+            for (String p : params) {
+                fused.getArrForVarName(p).subi(got.get(p).mul(0.05));
+                written.getArrForVarName(p).subi(want.get(p).mul(0.05));
+            }
+        }
     }
 
     private static Map<String, INDArray> placeholders(int i, int size) {
@@ -79,10 +115,14 @@ class CompiledGraphTest {
 
     /** Same ops on the same inputs: equal up to float rounding of differently ordered native reductions. */
     private static void assertClose(INDArray want, INDArray got, String what) {
+        assertClose(want, got, 1e-5, what);
+    }
+
+    private static void assertClose(INDArray want, INDArray got, double relative, String what) {
         assertArrayEquals(want.shape(), got.shape(), what);
         double scale = Math.max(1e-8, want.amaxNumber().doubleValue());
         double diff = want.sub(got).amaxNumber().doubleValue();
-        assertTrue(diff <= 1e-5 * scale, what + ": max |diff| " + diff + " vs scale " + scale);
+        assertTrue(diff <= relative * scale, what + ": max |diff| " + diff + " vs scale " + scale);
     }
 
 }

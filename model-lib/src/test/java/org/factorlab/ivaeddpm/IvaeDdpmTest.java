@@ -1,5 +1,6 @@
 package org.factorlab.ivaeddpm;
 
+import org.factorlab.nn.CompiledGraph;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -237,7 +238,7 @@ class IvaeDdpmTest {
                 for (String v : GradientCheck.trainable(sd)) if (v.startsWith(prefix) && k++ < 3) vars.add(v);
             }
             assertTrue(vars.size() >= (extra.isEmpty() ? 12 : 15), vars.toString());
-            double loss = sd.output(ph, IvaeDdpmGraph.OBJECTIVE).get(IvaeDdpmGraph.OBJECTIVE).getDouble(0);
+            double loss = CompiledGraph.outputs(sd, List.of(IvaeDdpmGraph.OBJECTIVE)).run(ph).get(IvaeDdpmGraph.OBJECTIVE).getDouble(0);
             assertTrue(loss > 0.1 && loss < 100, "a loss of order one: " + loss);
             var res = GradientCheck.check(sd, IvaeDdpmGraph.OBJECTIVE, ph, vars, 1, 1e-6, 1e-3, 1e-8, 23);
             assertTrue(res.passed(), extra + ": " + res);

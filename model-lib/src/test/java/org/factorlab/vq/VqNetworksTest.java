@@ -1,5 +1,7 @@
 package org.factorlab.vq;
 
+import org.factorlab.nn.Layers;
+import org.factorlab.nn.CompiledGraph;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -51,7 +53,8 @@ class VqNetworksTest {
         SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 3, 32, 32);
         VqNetworks.Feature z = VqNetworks.encode(root, x, cfg.model());
         VqNetworks.Decoded d = VqNetworks.decode(root, z.x(), cfg.model());
-        Map<String, INDArray> out = sd.output(Map.of("x", Nd4j.rand(DataType.FLOAT, 2, 3, 32, 32)), z.x().name(), d.image().name());
+        Map<String, INDArray> out = CompiledGraph.outputs(sd, List.of(z.x().name(), d.image().name()))
+                .run(Map.of("x", Nd4j.rand(DataType.FLOAT, 2, 3, 32, 32)));
         assertArrayEquals(new long[]{2, 3, 8, 8}, out.get(z.x().name()).shape());
         assertArrayEquals(new long[]{2, 3, 32, 32}, out.get(d.image().name()).shape());
         assertEquals(8, cfg.model().latentSize());
@@ -75,8 +78,12 @@ class VqNetworksTest {
         VqConfig cfg = TinyVq.config();
         VqSession session = new VqSession(cfg, 3, DataType.DOUBLE);
         INDArray x = TinyVq.images(4, 1).castTo(DataType.DOUBLE);
-        // independent: the same graph (same seed: same parameters), each loss's gradient w.r.t. the last conv weight
-        VqGraph.Built built = VqGraph.training(cfg, DataType.DOUBLE, 3);
+        // independent: the same graph (same seed: same parameters), written out and run by SameDiff itself, each loss's
+        // gradient w.r.t. the last conv weight
+        VqGraph.Built built;
+        try (var w = Layers.writtenOut()) {
+            built = VqGraph.training(cfg, DataType.DOUBLE, 3);
+        }
         SameDiff sd = built.sd();
         Map<String, INDArray> ph = Map.of(VqGraph.X, x, VqGraph.G_WEIGHT, Nd4j.scalar(0.3), VqGraph.DISC_FACTOR, Nd4j.scalar(1.0));
         String last = "decoder/conv_out/weight";

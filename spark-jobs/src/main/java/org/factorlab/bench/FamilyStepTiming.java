@@ -170,11 +170,16 @@ final class FamilyStepTiming {
                         optimizerMs * 1000 / Math.max(1, g.parameterNames().size()), profiledMs - kernelMs - optimizerMs);
                 System.out.printf(Locale.ROOT, "  kernel CPU time on the calling thread: %.1f ms/step (%.1f us per op; the whole kernel cost "
                         + "when ND4J runs one thread, OMP_NUM_THREADS=1)%n", kernelCpu / 1e6 / steps, kernelCpu / 1e3 / steps / ops);
-                System.out.println("  op type" + (byShape ? " and input shapes" : "") + "                      calls/step   ms/step  CPU ms/step  share of kernels");
-                double km = kernelMs;
-                g.profile().entrySet().stream().sorted((x, y) -> Long.compare(y.getValue()[1], x.getValue()[1])).limit(byShape ? 30 : 15)
-                        .forEach(e -> System.out.printf(Locale.ROOT, "  %-28s %10d %9.1f %11.1f %8.1f%%%n", e.getKey(), e.getValue()[0] / steps,
-                                e.getValue()[1] / 1e6 / steps, e.getValue()[2] / 1e6 / steps, 100 * e.getValue()[1] / 1e6 / steps / km));
+                if (byShape) {
+                    // the per-type totals first: the shape rows below split the costliest of them
+                    Map<String, long[]> byType = new java.util.LinkedHashMap<>();
+                    g.profile().forEach((k, v) -> {
+                        long[] sum = byType.computeIfAbsent(k.split(" ", 2)[0], x -> new long[3]);
+                        for (int i = 0; i < 3; i++) sum[i] += v[i];
+                    });
+                    printProfile("op type", byType, 20, steps, kernelMs);
+                }
+                printProfile(byShape ? "op type and input shapes" : "op type", g.profile(), byShape ? 30 : 15, steps, kernelMs);
             }
         }
         Arrays.sort(ms);
@@ -421,5 +426,12 @@ final class FamilyStepTiming {
         int rc = p.waitFor();
         if (rc != 0 || ms == null) throw new IllegalStateException("PyTorch benchmark failed (exit " + rc + ")");
         return ms;
+    }
+
+    private static void printProfile(String title, Map<String, long[]> profile, int rows, int steps, double kernelMs) {
+        System.out.printf(Locale.ROOT, "  %-40s calls/step   ms/step  CPU ms/step  share of kernels%n", title);
+        profile.entrySet().stream().sorted((x, y) -> Long.compare(y.getValue()[1], x.getValue()[1])).limit(rows)
+                .forEach(e -> System.out.printf(Locale.ROOT, "  %-40s %10d %9.1f %11.1f %8.1f%%%n", e.getKey(), e.getValue()[0] / steps,
+                        e.getValue()[1] / 1e6 / steps, e.getValue()[2] / 1e6 / steps, 100 * e.getValue()[1] / 1e6 / steps / kernelMs));
     }
 }

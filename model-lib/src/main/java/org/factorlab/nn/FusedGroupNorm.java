@@ -1,0 +1,141 @@
+package org.factorlab.nn;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.imports.converters.ImportClassMapping;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.OpContext;
+import org.nd4j.linalg.api.shape.LongShapeDescriptor;
+
+/**
+ * GroupNorm with its per-channel affine as one graph op, and its backward as one op: {@code y = GroupNorm(x) * gamma +
+ * beta} over {@code x [B, C, ...]}, parameters of shape [C]. Only {@link CompiledGraph} executes them (through
+ * {@link GroupNormKernel}); libnd4j has no such op, so SameDiff's own executor cannot. Graphs meant for SameDiff's
+ * executor are built with {@link Layers#writtenOut()}, which writes GroupNorm out as plain ops instead.
+ */
+final class FusedGroupNorm {
+    static final String OP = "factorlab_group_norm";
+    static final String BACKWARD_OP = "factorlab_group_norm_bp";
+
+    static {
+        // SameDiff copies every op through its FlatBuffers form when it builds the gradient function, and finds the
+        // class of a custom op it does not know from libnd4j by name in this map
+        ImportClassMapping.getOpNameMapping().putIfAbsent(OP, new Forward());
+        ImportClassMapping.getOpNameMapping().putIfAbsent(BACKWARD_OP, new Backward());
+    }
+
+    private FusedGroupNorm() {
+    }
+
+    static SDVariable apply(SDVariable x, SDVariable gamma, SDVariable beta, int groups, double eps) {
+        return new Forward(x.getSameDiff(), x, gamma, beta, groups, eps).outputVariable();
+    }
+
+    /** Inputs {x, gamma, beta}; output y. */
+    public static final class Forward extends DynamicCustomOp {
+        Forward(SameDiff sd, SDVariable x, SDVariable gamma, SDVariable beta, int groups, double eps) {
+            super(sd, new SDVariable[] {x, gamma, beta});
+            addIArgument(groups);
+            addTArgument(eps);
+        }
+
+        /** For SameDiff's reflective copies. */
+        public Forward() {
+        }
+
+        @Override
+        public String opName() {
+            return OP;
+        }
+
+        /** Groups and epsilon travel as the integer and float arguments; libnd4j has no descriptor to name them. */
+        @Override
+        public Map<String, Object> propertiesForFunction() {
+            return new HashMap<>();
+        }
+
+        @Override
+        public int getNumOutputs() {
+            return 1;
+        }
+
+        @Override
+        public List<DataType> calculateOutputDataTypes(List<DataType> in) {
+            return List.of(in.get(0));
+        }
+
+        @Override
+        public List<LongShapeDescriptor> calculateOutputShape(OpContext ctx) {
+            INDArray x = ctx.getInputArray(0);
+            return List.of(LongShapeDescriptor.fromShape(x.shape(), x.dataType()));
+        }
+
+        @Override
+        public List<SDVariable> doDiff(List<SDVariable> grads) {
+            SDVariable[] args = args();
+            return List.of(new Backward(sameDiff, args[0], args[1], grads.get(0), (int) iArgs()[0], tArgs()[0]).outputVariables());
+        }
+
+        Runnable kernel(INDArray[] args, INDArray[] outs) {
+            int groups = (int) iArgs()[0];
+            double eps = tArgs()[0];
+            return () -> GroupNormKernel.forward(args[0], args[1], args[2], groups, eps, outs[0]);
+        }
+    }
+
+    /** Inputs {x, gamma, dy}; outputs {dx, dgamma, dbeta}. */
+    public static final class Backward extends DynamicCustomOp {
+        Backward(SameDiff sd, SDVariable x, SDVariable gamma, SDVariable dy, int groups, double eps) {
+            super(sd, new SDVariable[] {x, gamma, dy});
+            addIArgument(groups);
+            addTArgument(eps);
+        }
+
+        /** For SameDiff's reflective copies. */
+        public Backward() {
+        }
+
+        @Override
+        public String opName() {
+            return BACKWARD_OP;
+        }
+
+        @Override
+        public Map<String, Object> propertiesForFunction() {
+            return new HashMap<>();
+        }
+
+        @Override
+        public int getNumOutputs() {
+            return 3;
+        }
+
+        @Override
+        public List<DataType> calculateOutputDataTypes(List<DataType> in) {
+            return List.of(in.get(0), in.get(1), in.get(1));
+        }
+
+        @Override
+        public List<LongShapeDescriptor> calculateOutputShape(OpContext ctx) {
+            INDArray x = ctx.getInputArray(0), gamma = ctx.getInputArray(1);
+            LongShapeDescriptor g = LongShapeDescriptor.fromShape(gamma.shape(), gamma.dataType());
+            return List.of(LongShapeDescriptor.fromShape(x.shape(), x.dataType()), g, g);
+        }
+
+        @Override
+        public List<SDVariable> doDiff(List<SDVariable> grads) {
+            throw new UnsupportedOperationException(BACKWARD_OP + ": second derivatives of GroupNorm are not implemented");
+        }
+
+        Runnable kernel(INDArray[] args, INDArray[] outs) {
+            int groups = (int) iArgs()[0];
+            double eps = tArgs()[0];
+            return () -> GroupNormKernel.backward(args[0], args[1], args[2], groups, eps, outs[0], outs[1], outs[2]);
+        }
+    }
+}
