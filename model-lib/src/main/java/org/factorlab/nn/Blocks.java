@@ -7,6 +7,7 @@ import static org.factorlab.nn.Layers.layerNorm;
 import static org.factorlab.nn.Layers.linear;
 import static org.factorlab.nn.Layers.silu;
 
+import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -78,10 +79,8 @@ public final class Blocks {
         }
         h = conv2d(s.child("in_conv"), h, cin, cout, 3, 1, 1, false);
         SDVariable e = linear(s.child("emb"), silu(emb), embDim, 2 * cout, true, false);
-        SDVariable scale = columns(e, 0, cout).reshape(-1, cout, 1, 1);
-        SDVariable shift = columns(e, cout, 2 * cout).reshape(-1, cout, 1, 1);
         int g = Layers.groupsFor(cout, groupsPref);
-        h = groupNorm(s.child("out_norm"), h, cout, hh, ww, g, Layers.GROUP_NORM_EPS).mul(scale.add(1.0)).add(shift);
+        h = groupNorm(s.child("out_norm"), h, cout, hh, ww, g, Layers.GROUP_NORM_EPS, columns(e, 0, cout), columns(e, cout, 2 * cout));
         if (cond != null) {
             SDVariable c = linear(s.child("cond"), cond, condDim, 2 * cout, true, false);
             h = h.mul(columns(c, 0, cout).reshape(-1, cout, 1, 1).add(1.0)).add(columns(c, cout, 2 * cout).reshape(-1, cout, 1, 1));
@@ -94,9 +93,13 @@ public final class Blocks {
     /** GEGLU feed-forward: {@code Linear(C, 2*mult*C) -> a * gelu(g) -> Linear(mult*C, C)}. Input {@code [M, C]}. */
     public static SDVariable feedForward(Scope s, SDVariable x, int channels, int mult) {
         int inner = mult * channels;
-        SDVariable p = linear(s.child("proj"), x, channels, 2 * inner, true, false);
-        SDVariable a = columns(p, 0, inner);
-        SDVariable gate = columns(p, inner, 2 * inner);
+        // one Linear(C, 2 inner) as in LDM (same parameters), applied as two products with its halves: slicing the
+        // [C, 2 inner] weight is cheaper than slicing the [M, 2 inner] activation and its gradient
+        Scope ps = s.child("proj");
+        double bound = 1.0 / Math.sqrt(channels);
+        SDVariable w = ps.uniform("weight", bound, channels, 2 * inner), b = ps.uniform("bias", bound, 2 * inner);
+        SDVariable a = x.mmul(columns(w, 0, inner)).add(b.get(SDIndex.interval(0, inner)));
+        SDVariable gate = x.mmul(columns(w, inner, 2 * inner)).add(b.get(SDIndex.interval(inner, 2 * inner)));
         return linear(s.child("out"), a.mul(Layers.gelu(gate)), inner, channels, true, false);
     }
 

@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.api.ops.impl.reduce.same.Sum;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.factory.Nd4j;
@@ -12,8 +14,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * The backward ops of broadcasting {@code multiply}, {@code add} and {@code subtract}, written as a broadcast multiply
  * plus a sum over the broadcast dimensions. libnd4j's own {@code multiply_bp} reduces over broadcast dimensions
  * element by element: for {@code [64, 64, 16, 16] * [1, 64, 1, 1]} it takes 52 ms where these three native calls take
- * 9 ms, with bit-identical results. GroupNorm, LayerNorm, BatchNorm affines and scale-shift conditioning all go
- * through it, so it was the largest item of the EncDiff step profile.
+ * 9 ms, with bit-identical results. LayerNorm and BatchNorm affines, AdaGN conditioning and linear layers' biases go
+ * through it. A linear layer's bias gradient (a sum over the rows of a matrix) is one BLAS product instead, equal up
+ * to float rounding.
  */
 final class BroadcastBackprop {
     private BroadcastBackprop() {
@@ -51,11 +54,29 @@ final class BroadcastBackprop {
         if (target.data() != out.data() && !target.isView())
             throw new IllegalStateException(opName + ": output " + Arrays.toString(out.shape()) + " cannot be viewed as " + Arrays.toString(keep));
         INDArray src = multiply ? scratch : eps;
+        Runnable reduce = columnSum(src, target, dims);
+        if (reduce == null) reduce = () -> Nd4j.exec(new Sum(src, target, true, dims));
+        Runnable sum = reduce;
         return () -> {
             if (multiply) Nd4j.exec(new MulOp(eps, other, scratch));
-            Nd4j.exec(new Sum(src, target, true, dims));
+            sum.run();
             if (negate) out.negi();
         };
+    }
+
+    /**
+     * The sum over the rows of a c-ordered [M, N] array (a linear layer's bias gradient) as one BLAS product {@code
+     * ones[1, M] src}: libnd4j's {@code Sum} over dimension 0 walks the columns with a stride of N (a [2048, 512]
+     * bias gradient: 3.8 ms against 0.2 ms). Null for other reductions.
+     */
+    private static Runnable columnSum(INDArray src, INDArray target, int[] dims) {
+        if (src.rank() != 2 || dims.length != 1 || dims[0] != 0 || src.ordering() != 'c' || target.rank() != 2) return null;
+        INDArray ones = Nd4j.ones(src.dataType(), 1, src.size(0));
+        DynamicCustomOp mm = DynamicCustomOp.builder("matmul").build();
+        OpContext ctx = Nd4j.getExecutioner().buildContext();
+        ctx.setInputArrays(ones, src);
+        ctx.setOutputArrays(target);
+        return () -> Nd4j.exec(mm, ctx);
     }
 
     /** Dimensions of {@code full} along which {@code small} (right-aligned, numpy rules) is broadcast. */

@@ -14,7 +14,8 @@ import org.nd4j.linalg.api.shape.LongShapeDescriptor;
 
 /**
  * GroupNorm with its per-channel affine as one graph op, and its backward as one op: {@code y = GroupNorm(x) * gamma +
- * beta} over {@code x [B, C, ...]}, parameters of shape [C]. Only {@link CompiledGraph} executes them (through
+ * beta} over {@code x [B, C, ...]}, parameters of shape [C], optionally followed by a per-sample scale and shift
+ * {@code y * (1 + scale) + shift} with scale and shift of shape [B, C]. Only {@link CompiledGraph} executes them (through
  * {@link GroupNormKernel}); libnd4j has no such op, so SameDiff's own executor cannot. Graphs meant for SameDiff's
  * executor are built with {@link Layers#writtenOut()}, which writes GroupNorm out as plain ops instead.
  */
@@ -32,14 +33,17 @@ final class FusedGroupNorm {
     private FusedGroupNorm() {
     }
 
-    static SDVariable apply(SDVariable x, SDVariable gamma, SDVariable beta, int groups, double eps) {
-        return new Forward(x.getSameDiff(), x, gamma, beta, groups, eps).outputVariable();
+    /** {@code scale} and {@code shift}: both null, or both [B, C]. */
+    static SDVariable apply(SDVariable x, SDVariable gamma, SDVariable beta, SDVariable scale, SDVariable shift, int groups, double eps) {
+        if ((scale == null) != (shift == null)) throw new IllegalArgumentException("GroupNorm: a scale needs a shift and the other way round");
+        SDVariable[] args = scale == null ? new SDVariable[] {x, gamma, beta} : new SDVariable[] {x, gamma, beta, scale, shift};
+        return new Forward(x.getSameDiff(), args, groups, eps).outputVariable();
     }
 
-    /** Inputs {x, gamma, beta}; output y. */
+    /** Inputs {x, gamma, beta} or {x, gamma, beta, scale, shift}; output y. */
     public static final class Forward extends DynamicCustomOp {
-        Forward(SameDiff sd, SDVariable x, SDVariable gamma, SDVariable beta, int groups, double eps) {
-            super(sd, new SDVariable[] {x, gamma, beta});
+        Forward(SameDiff sd, SDVariable[] args, int groups, double eps) {
+            super(sd, args);
             addIArgument(groups);
             addTArgument(eps);
         }
@@ -77,21 +81,26 @@ final class FusedGroupNorm {
 
         @Override
         public List<SDVariable> doDiff(List<SDVariable> grads) {
-            SDVariable[] args = args();
-            return List.of(new Backward(sameDiff, args[0], args[1], grads.get(0), (int) iArgs()[0], tArgs()[0]).outputVariables());
+            SDVariable[] a = args();
+            SDVariable[] in = a.length == 3 ? new SDVariable[] {a[0], a[1], a[2], grads.get(0)} : new SDVariable[] {a[0], a[1], a[2], grads.get(0), a[3]};
+            return List.of(new Backward(sameDiff, in, (int) iArgs()[0], tArgs()[0]).outputVariables());
         }
 
         Runnable kernel(INDArray[] args, INDArray[] outs) {
             int groups = (int) iArgs()[0];
             double eps = tArgs()[0];
-            return () -> GroupNormKernel.forward(args[0], args[1], args[2], groups, eps, outs[0]);
+            INDArray scale = args.length == 5 ? args[3] : null, shift = args.length == 5 ? args[4] : null;
+            return () -> GroupNormKernel.forward(args[0], args[1], args[2], scale, shift, groups, eps, outs[0]);
         }
     }
 
-    /** Inputs {x, gamma, dy}; outputs {dx, dgamma, dbeta}. */
+    /**
+     * Inputs {x, gamma, beta, dy} or {x, gamma, beta, dy, scale}; outputs {dx, dgamma, dbeta} or {dx, dgamma, dbeta,
+     * dscale, dshift}.
+     */
     public static final class Backward extends DynamicCustomOp {
-        Backward(SameDiff sd, SDVariable x, SDVariable gamma, SDVariable dy, int groups, double eps) {
-            super(sd, new SDVariable[] {x, gamma, dy});
+        Backward(SameDiff sd, SDVariable[] args, int groups, double eps) {
+            super(sd, args);
             addIArgument(groups);
             addTArgument(eps);
         }
@@ -112,19 +121,23 @@ final class FusedGroupNorm {
 
         @Override
         public int getNumOutputs() {
-            return 3;
+            return args().length == 4 ? 3 : 5;
         }
 
         @Override
         public List<DataType> calculateOutputDataTypes(List<DataType> in) {
-            return List.of(in.get(0), in.get(1), in.get(1));
+            return in.size() == 4 ? List.of(in.get(0), in.get(1), in.get(1)) : List.of(in.get(0), in.get(1), in.get(1), in.get(4), in.get(4));
         }
 
         @Override
         public List<LongShapeDescriptor> calculateOutputShape(OpContext ctx) {
             INDArray x = ctx.getInputArray(0), gamma = ctx.getInputArray(1);
             LongShapeDescriptor g = LongShapeDescriptor.fromShape(gamma.shape(), gamma.dataType());
-            return List.of(LongShapeDescriptor.fromShape(x.shape(), x.dataType()), g, g);
+            LongShapeDescriptor dx = LongShapeDescriptor.fromShape(x.shape(), x.dataType());
+            if (ctx.numInputArguments() == 4) return List.of(dx, g, g);
+            INDArray scale = ctx.getInputArray(4);
+            LongShapeDescriptor s = LongShapeDescriptor.fromShape(scale.shape(), scale.dataType());
+            return List.of(dx, g, g, s, s);
         }
 
         @Override
@@ -135,7 +148,10 @@ final class FusedGroupNorm {
         Runnable kernel(INDArray[] args, INDArray[] outs) {
             int groups = (int) iArgs()[0];
             double eps = tArgs()[0];
-            return () -> GroupNormKernel.backward(args[0], args[1], args[2], groups, eps, outs[0], outs[1], outs[2]);
+            if (args.length == 4)
+                return () -> GroupNormKernel.backward(args[0], args[1], args[2], null, args[3], groups, eps, outs[0], outs[1], outs[2], null, null);
+            return () -> GroupNormKernel.backward(args[0], args[1], args[2], args[4], args[3], groups, eps, outs[0], outs[1], outs[2], outs[3],
+                    outs[4]);
         }
     }
 }

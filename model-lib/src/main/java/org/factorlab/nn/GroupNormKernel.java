@@ -4,47 +4,62 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * GroupNorm forward and backward as one pass per group over {@code x [B, C, ...]} (float32 or float64, c-ordered). libnd4j M2.1
- * has no group-norm op; written out as SameDiff ops it costs about 20 native calls per layer and step (means, centring,
- * rsqrt, the affine and every one of their backprops), most of the EncDiff step's non-convolution time. Each group
- * {@code (b, g)} is a contiguous run of {@code C/G * spatial} floats: it is copied into a small array that stays in
- * cache as doubles, its statistics are summed there, and the result is written back once.
+ * GroupNorm forward and backward as one pass per group over {@code x [B, C, ...]} (float32 or float64, c-ordered),
+ * optionally with a per-sample scale and shift after the affine (the diffusion ResBlock's {@code use_scale_shift_norm}).
+ * libnd4j M2.1 has no group-norm op; written out as SameDiff ops it costs about 20 native calls per layer and step
+ * (means, centring, rsqrt, the affine, the scale-shift and every one of their backprops), most of the EncDiff step's
+ * non-convolution time. Each group {@code (b, g)} is a contiguous run of {@code C/G * spatial} values: it is copied
+ * into a small array of doubles that stays in cache, its statistics are summed there, and the result is written back
+ * once.
  *
  * <p>Definitions (PyTorch's {@code GroupNorm}): per group, {@code mu = mean(x)}, {@code var = mean((x - mu)^2)}
- * (biased), {@code xhat = (x - mu) / sqrt(var + eps)}, {@code y = xhat * gamma[c] + beta[c]}. Backward with
- * {@code g = dy * gamma[c]} and n the group's size: {@code dx = rstd * (g - mean(g) - xhat * mean(g * xhat))},
- * {@code dgamma[c] = sum(dy * xhat)}, {@code dbeta[c] = sum(dy)} over batch and space.
+ * (biased), {@code xhat = (x - mu) / sqrt(var + eps)}, {@code n = xhat * gamma[c] + beta[c]}, and {@code y = n} or
+ * {@code y = n * (1 + scale[b, c]) + shift[b, c]}. Backward with {@code dn = dy (1 + scale)}, {@code g = dn *
+ * gamma[c]} and N the group's size: {@code dx = rstd * (g - mean(g) - xhat * mean(g * xhat))}, {@code dgamma[c] =
+ * sum(dn * xhat)}, {@code dbeta[c] = sum(dn)} over batch and space, {@code dscale[b, c] = sum(dy * n)}, {@code
+ * dshift[b, c] = sum(dy)} over space.
  *
- * <p>Samples are split over the native thread count ({@code Nd4j}'s master threads, which Spark tasks set to their
- * share of the cores); per-thread partial sums of dgamma and dbeta are added in a fixed order, so a run is
- * deterministic for a given thread count.
+ * <p>Samples are split into chunks that the caller and the native threads' worth of helpers claim in turn
+ * ({@code Nd4j}'s master threads, which Spark tasks set to their share of the cores); the chunks' partial sums of
+ * dgamma and dbeta are added in chunk order, so results do not depend on the thread count.
  */
 final class GroupNormKernel {
     private GroupNormKernel() {
     }
 
-    /** {@code y = GroupNorm(x) * gamma + beta}; {@code gamma}, {@code beta} of length C. */
-    static void forward(INDArray x, INDArray gamma, INDArray beta, int groups, double eps, INDArray y) {
+    /**
+     * {@code y = GroupNorm(x) * gamma + beta}, then with {@code scale} and {@code shift} (both [B, C], or both null)
+     * {@code y = y * (1 + scale) + shift}; {@code gamma}, {@code beta} of length C.
+     */
+    static void forward(INDArray x, INDArray gamma, INDArray beta, INDArray scale, INDArray shift, int groups, double eps, INDArray y) {
         Layout l = Layout.of(x, groups);
         double[] ga = perChannel(gamma, l.channels), be = perChannel(beta, l.channels);
+        double[] sc = perSample(scale, l), sh = perSample(shift, l);
         parallel(l.batch, (from, to) -> {
             Values xs = Values.of(x, l.groupSize), ys = Values.of(y, l.groupSize);
-            double[] v = new double[l.groupSize];
+            double[] v = new double[l.groupSize], m = new double[2];
             for (int b = from; b < to; b++)
                 for (int g = 0; g < groups; g++) {
                     int base = (b * groups + g) * l.groupSize;
                     xs.get(base, v);
-                    double mean = mean(v);
-                    double rstd = 1.0 / Math.sqrt(centredSquares(v, mean) / l.groupSize + eps);
+                    double mean = moments(v, m);
+                    double rstd = 1.0 / Math.sqrt(m[1] + eps);
                     for (int c = 0; c < l.perGroup; c++) {
                         int ch = g * l.perGroup + c, o = c * l.spatial;
                         double a = rstd * ga[ch], s = be[ch] - mean * a;
+                        if (sc != null) {
+                            double k = 1 + sc[b * l.channels + ch];
+                            a *= k;
+                            s = s * k + sh[b * l.channels + ch];
+                        }
                         for (int i = o; i < o + l.spatial; i++) v[i] = v[i] * a + s;
                     }
                     ys.put(base, v);
@@ -53,22 +68,29 @@ final class GroupNormKernel {
         });
     }
 
-    /** dx, dgamma and dbeta of {@link #forward} given dy. */
-    static void backward(INDArray x, INDArray gamma, INDArray dy, int groups, double eps, INDArray dx, INDArray dgamma, INDArray dbeta) {
+    /**
+     * dx, dgamma and dbeta of {@link #forward} given dy; with {@code scale} (then {@code beta}, {@code dscale} and
+     * {@code dshift} too), also the scale's and shift's gradients, [B, C].
+     */
+    static void backward(INDArray x, INDArray gamma, INDArray beta, INDArray scale, INDArray dy, int groups, double eps,
+                         INDArray dx, INDArray dgamma, INDArray dbeta, INDArray dscale, INDArray dshift) {
         Layout l = Layout.of(x, groups);
         double[] ga = perChannel(gamma, l.channels);
+        double[] be = scale == null ? null : perChannel(beta, l.channels), sc = perSample(scale, l);
+        double[] dsc = sc == null ? null : new double[sc.length], dsh = sc == null ? null : new double[sc.length];
         double[][] partial = parallel(l.batch, (from, to) -> {
             Values xs = Values.of(x, l.groupSize), ds = Values.of(dy, l.groupSize), os = Values.of(dx, l.groupSize);
-            double[] v = new double[l.groupSize], d = new double[l.groupSize];
-            double[] sums = new double[2 * l.channels];   // dgamma then dbeta over this range's samples
+            double[] v = new double[l.groupSize], d = new double[l.groupSize], m = new double[2];
+            double[] sums = new double[2 * l.channels];   // dgamma then dbeta over this chunk's samples
+            double[] k = new double[l.perGroup];          // 1 + scale per channel of the group
             for (int b = from; b < to; b++)
                 for (int g = 0; g < groups; g++) {
                     int base = (b * groups + g) * l.groupSize;
                     xs.get(base, v);
                     ds.get(base, d);
-                    double mean = mean(v);
-                    double rstd = 1.0 / Math.sqrt(centredSquares(v, mean) / l.groupSize + eps);
-                    double gSum = 0, gxSum = 0;   // sums of g = dy gamma and of g xhat over the group
+                    double mean = moments(v, m);
+                    double rstd = 1.0 / Math.sqrt(m[1] + eps);
+                    double gSum = 0, gxSum = 0;   // sums of g = dn gamma and of g xhat over the group (dn: dy through the scale)
                     for (int c = 0; c < l.perGroup; c++) {
                         int ch = g * l.perGroup + c, o = c * l.spatial;
                         double dySum = 0, dyxSum = 0;
@@ -77,16 +99,26 @@ final class GroupNormKernel {
                             dyxSum += d[i] * (v[i] - mean);
                         }
                         dyxSum *= rstd;
+                        k[c] = 1;
+                        if (sc != null) {
+                            // y = n (1 + scale) + shift with n = xhat gamma + beta
+                            int bc = b * l.channels + ch;
+                            dsh[bc] = dySum;
+                            dsc[bc] = ga[ch] * dyxSum + be[ch] * dySum;
+                            k[c] = 1 + sc[bc];
+                            dySum *= k[c];
+                            dyxSum *= k[c];
+                        }
                         sums[ch] += dyxSum;
                         sums[l.channels + ch] += dySum;
                         gSum += ga[ch] * dySum;
                         gxSum += ga[ch] * dyxSum;
                     }
-                    // dx = rstd (gamma dy - gSum/n - xhat gxSum/n) with xhat = (x - mean) rstd: dy a + x p + q per channel
+                    // dx = rstd (gamma dn - gSum/n - xhat gxSum/n) with xhat = (x - mean) rstd: dy a + x p + q per channel
                     double k1 = gSum / l.groupSize, k2 = gxSum / l.groupSize * rstd;
                     for (int c = 0; c < l.perGroup; c++) {
                         int ch = g * l.perGroup + c, o = c * l.spatial;
-                        double a = rstd * ga[ch], p = -rstd * k2, q = rstd * (mean * k2 - k1);
+                        double a = rstd * ga[ch] * k[c], p = -rstd * k2, q = rstd * (mean * k2 - k1);
                         for (int i = o; i < o + l.spatial; i++) d[i] = d[i] * a + v[i] * p + q;
                     }
                     os.put(base, d);
@@ -97,38 +129,36 @@ final class GroupNormKernel {
         for (double[] s : partial) for (int i = 0; i < total.length; i++) total[i] += s[i];
         Values.of(dgamma, l.channels).put(0, java.util.Arrays.copyOfRange(total, 0, l.channels));
         Values.of(dbeta, l.channels).put(0, java.util.Arrays.copyOfRange(total, l.channels, 2 * l.channels));
-    }
-
-    private static double mean(double[] v) {
-        int n = v.length;
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int i = 0;
-        for (; i + 3 < n; i += 4) {
-            s0 += v[i];
-            s1 += v[i + 1];
-            s2 += v[i + 2];
-            s3 += v[i + 3];
+        if (sc != null) {
+            Values.of(dscale, dsc.length).put(0, dsc);
+            Values.of(dshift, dsh.length).put(0, dsh);
         }
-        for (; i < n; i++) s0 += v[i];
-        return (s0 + s1 + s2 + s3) / n;
     }
 
-    private static double centredSquares(double[] v, double mean) {
+    /**
+     * Mean and biased variance of v in one pass ({@code m = {mean, variance}}; returns the mean). The sums are taken
+     * about v[0]: shifted data keep the variance accurate to double rounding when the mean is far from zero.
+     */
+    private static double moments(double[] v, double[] m) {
         int n = v.length;
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        double k = v[0], s0 = 0, s1 = 0, q0 = 0, q1 = 0;
         int i = 0;
-        for (; i + 3 < n; i += 4) {
-            double a = v[i] - mean, b = v[i + 1] - mean, c = v[i + 2] - mean, d = v[i + 3] - mean;
-            s0 += a * a;
-            s1 += b * b;
-            s2 += c * c;
-            s3 += d * d;
+        for (; i + 1 < n; i += 2) {
+            double a = v[i] - k, b = v[i + 1] - k;
+            s0 += a;
+            s1 += b;
+            q0 += a * a;
+            q1 += b * b;
         }
         for (; i < n; i++) {
-            double a = v[i] - mean;
-            s0 += a * a;
+            double a = v[i] - k;
+            s0 += a;
+            q0 += a * a;
         }
-        return s0 + s1 + s2 + s3;
+        double shifted = (s0 + s1) / n;
+        m[0] = k + shifted;
+        m[1] = Math.max(0, (q0 + q1) / n - shifted * shifted);
+        return m[0];
     }
 
     /** Shape facts of a GroupNorm input, checked. */
@@ -151,6 +181,17 @@ final class GroupNormKernel {
             expected *= a.size(d);
         }
         return true;
+    }
+
+    /** A [B, C] array's values, or null for null. */
+    private static double[] perSample(INDArray a, Layout l) {
+        if (a == null) return null;
+        if (a.length() != (long) l.batch * l.channels)
+            throw new IllegalArgumentException("GroupNorm: expected per-sample values [" + l.batch + ", " + l.channels + "], got "
+                    + java.util.Arrays.toString(a.shape()));
+        double[] v = new double[(int) a.length()];
+        Values.of(a, v.length).get(0, v);
+        return v;
     }
 
     private static double[] perChannel(INDArray a, int channels) {
@@ -214,18 +255,48 @@ final class GroupNormKernel {
         T run(int from, int to);
     }
 
-    /** Splits [0, n) into one contiguous range per native thread; the caller runs the first. Results in range order. */
+    /** Sample chunks per call: set by the batch alone, so partial sums add up in one order on any thread count. */
+    private static final int CHUNKS = 8;
+
+    /**
+     * Runs {@code body} over [0, n) in up to {@link #CHUNKS} contiguous chunks, results in chunk order. The caller and
+     * up to (native threads - 1) helpers from the common pool claim chunks in turn: a helper that starts late finds
+     * nothing left and the caller never waits for it, so two threads are never slower than one.
+     */
     private static double[][] parallel(int n, Range<double[]> body) {
-        int parts = Math.max(1, Math.min(n, Nd4j.getEnvironment().maxMasterThreads()));
-        double[][] out = new double[parts][];
-        @SuppressWarnings("unchecked")
-        CompletableFuture<double[]>[] rest = new CompletableFuture[parts - 1];
-        for (int p = 1; p < parts; p++) {
-            int from = n * p / parts, to = n * (p + 1) / parts;
-            rest[p - 1] = CompletableFuture.supplyAsync(() -> body.run(from, to), ForkJoinPool.commonPool());
+        int chunks = Math.max(1, Math.min(n, CHUNKS));
+        double[][] out = new double[chunks][];
+        int helpers = Math.min(chunks, Nd4j.getEnvironment().maxMasterThreads()) - 1;
+        AtomicInteger next = new AtomicInteger();
+        CountDownLatch done = new CountDownLatch(chunks);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Runnable claim = () -> {
+            for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) {
+                try {
+                    out[c] = body.run(n * c / chunks, n * (c + 1) / chunks);
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                } finally {
+                    done.countDown();
+                }
+            }
+        };
+        for (int h = 0; h < helpers; h++) ForkJoinPool.commonPool().execute(claim);
+        claim.run();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                done.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
         }
-        out[0] = body.run(0, n / parts);
-        for (int p = 1; p < parts; p++) out[p] = rest[p - 1].join();
+        if (interrupted) Thread.currentThread().interrupt();
+        Throwable t = failure.get();
+        if (t instanceof RuntimeException r) throw r;
+        if (t instanceof Error e) throw e;
+        if (t != null) throw new IllegalStateException("GroupNorm kernel failed", t);
         return out;
     }
 }

@@ -56,13 +56,24 @@ public final class Layers {
      * backward op) that {@link CompiledGraph} runs; inside {@link #writtenOut()}, as plain SameDiff ops.
      */
     public static SDVariable groupNorm(Scope s, SDVariable x, int channels, int height, int width, int groups, double eps) {
+        return groupNorm(s, x, channels, height, width, groups, eps, null, null);
+    }
+
+    /**
+     * {@link #groupNorm} followed by a per-sample scale and shift, {@code GN(x) * (1 + scale) + shift} with scale and
+     * shift of shape [B, C] (a diffusion ResBlock's {@code use_scale_shift_norm}), fused into the same op.
+     */
+    public static SDVariable groupNorm(Scope s, SDVariable x, int channels, int height, int width, int groups, double eps,
+                                       SDVariable scale, SDVariable shift) {
         if (channels % groups != 0)
             throw new IllegalArgumentException("GroupNorm: " + channels + " channels not divisible by " + groups + " groups");
         SDVariable gamma = s.ones("weight", channels);
         SDVariable beta = s.zeros("bias", channels);
-        if (!WRITTEN_OUT.get()) return FusedGroupNorm.apply(x, gamma, beta, groups, eps);
+        if (!WRITTEN_OUT.get()) return FusedGroupNorm.apply(x, gamma, beta, scale, shift, groups, eps);
         SDVariable normed = groupNormNoAffine(x, channels, height, width, groups, eps);
-        return normed.mul(gamma.reshape(1, channels, 1, 1)).add(beta.reshape(1, channels, 1, 1));
+        SDVariable y = normed.mul(gamma.reshape(1, channels, 1, 1)).add(beta.reshape(1, channels, 1, 1));
+        if (scale == null) return y;
+        return y.mul(scale.reshape(-1, channels, 1, 1).add(1.0)).add(shift.reshape(-1, channels, 1, 1));
     }
 
     /** {@code -Dfactorlab.fusedGroupNorm=false} builds every GroupNorm written out (A/B timing, diagnosis). */

@@ -79,7 +79,8 @@ final class StandIns {
                 return new StandIn(((FusedGroupNorm.Forward) df).kernel(args, outs), new int[] {0}, false);
             }
             case FusedGroupNorm.BACKWARD_OP -> {
-                return new StandIn(((FusedGroupNorm.Backward) df).kernel(args, outs), new int[] {0, 1, 2}, false);
+                return new StandIn(((FusedGroupNorm.Backward) df).kernel(args, outs), outs.length == 3 ? new int[] {0, 1, 2} : new int[] {0, 1, 2, 3, 4},
+                        false);
             }
             case "matmul_bp" -> {
                 return matmulBackprop((DynamicCustomOp) df, args, outs, read);

@@ -26,19 +26,21 @@ class FusedGroupNormTest {
 
     @Test
     void valuesAndGradientsEqualTheWrittenOutGraphRunBySameDiff() {
-        for (int[] sh : SHAPES) {
-            Map<String, INDArray> fused = run(sh, false, DataType.DOUBLE), written = run(sh, true, DataType.DOUBLE);
-            for (String k : List.of("y", "x", "weight", "bias"))
-                assertClose(written.get(k), fused.get(k), 1e-10, java.util.Arrays.toString(sh) + " " + k);
-        }
+        for (boolean scaleShift : new boolean[] {false, true})
+            for (int[] sh : SHAPES) {
+                Map<String, INDArray> fused = run(sh, false, scaleShift, DataType.DOUBLE), written = run(sh, true, scaleShift, DataType.DOUBLE);
+                assertEquals(written.keySet(), fused.keySet());
+                for (String k : written.keySet())
+                    assertClose(written.get(k), fused.get(k), 1e-10, java.util.Arrays.toString(sh) + (scaleShift ? " scale-shift " : " ") + k);
+            }
     }
 
     @Test
     void floatValuesEqualUpToRoundingAndRepeatBitForBit() {
         int[] sh = {4, 16, 9, 9, 4};
-        Map<String, INDArray> fused = run(sh, false, DataType.FLOAT), written = run(sh, true, DataType.FLOAT);
-        for (String k : List.of("y", "x", "weight", "bias")) assertClose(written.get(k), fused.get(k), 1e-5, k);
-        Map<String, INDArray> again = run(sh, false, DataType.FLOAT);
+        Map<String, INDArray> fused = run(sh, false, true, DataType.FLOAT), written = run(sh, true, true, DataType.FLOAT);
+        for (String k : written.keySet()) assertClose(written.get(k), fused.get(k), 1e-5, k);
+        Map<String, INDArray> again = run(sh, false, true, DataType.FLOAT);
         for (String k : fused.keySet()) assertEquals(fused.get(k), again.get(k), k + " differs between two identical runs");
     }
 
@@ -51,47 +53,52 @@ class FusedGroupNormTest {
         INDArray xView = xs.get(NDArrayIndex.point(1)).assign(x);
         assertTrue(xView.offset() > 0 || xView.data().offset() > 0, "the check needs a view at an offset");
         INDArray y1 = Nd4j.create(DataType.DOUBLE, 2, 4, 3, 3), y2 = y1.like();
-        GroupNormKernel.forward(xView, gamma, beta, 2, 1e-5, y1);
-        GroupNormKernel.forward(x, gamma.dup(), beta.dup(), 2, 1e-5, y2);
+        GroupNormKernel.forward(xView, gamma, beta, null, null, 2, 1e-5, y1);
+        GroupNormKernel.forward(x, gamma.dup(), beta.dup(), null, null, 2, 1e-5, y2);
         assertEquals(y2, y1);
         INDArray[] g1 = {x.like(), gamma.dup().assign(9), beta.dup().assign(9)}, g2 = {x.like(), Nd4j.create(DataType.DOUBLE, 4), Nd4j.create(DataType.DOUBLE, 4)};
-        GroupNormKernel.backward(xView, gamma, dy, 2, 1e-5, g1[0], g1[1], g1[2]);
-        GroupNormKernel.backward(x, gamma.dup(), dy, 2, 1e-5, g2[0], g2[1], g2[2]);
+        GroupNormKernel.backward(xView, gamma, beta, null, dy, 2, 1e-5, g1[0], g1[1], g1[2], null, null);
+        GroupNormKernel.backward(x, gamma.dup(), beta.dup(), null, dy, 2, 1e-5, g2[0], g2[1], g2[2], null, null);
         for (int i = 0; i < 3; i++) assertEquals(g2[i], g1[i].reshape(g2[i].shape()), "output " + i);
     }
 
     @Test
     void badInputsAreNamed() {
         INDArray x = Nd4j.rand(DataType.FLOAT, 2, 6, 3, 3), g = Nd4j.ones(DataType.FLOAT, 6), b = Nd4j.zeros(DataType.FLOAT, 6);
-        var groups = assertThrows(IllegalArgumentException.class, () -> GroupNormKernel.forward(x, g, b, 4, 1e-5, x.like()));
+        var groups = assertThrows(IllegalArgumentException.class, () -> GroupNormKernel.forward(x, g, b, null, null, 4, 1e-5, x.like()));
         assertTrue(groups.getMessage().contains("6 channels not divisible by 4 groups"), groups.getMessage());
         INDArray transposed = Nd4j.rand(DataType.FLOAT, 3, 3, 6, 2).permute(3, 2, 0, 1);
-        var layout = assertThrows(IllegalArgumentException.class, () -> GroupNormKernel.forward(transposed, g, b, 3, 1e-5, x.like()));
+        var layout = assertThrows(IllegalArgumentException.class, () -> GroupNormKernel.forward(transposed, g, b, null, null, 3, 1e-5, x.like()));
         assertTrue(layout.getMessage().contains("contiguous"), layout.getMessage());
-        var params = assertThrows(IllegalArgumentException.class, () -> GroupNormKernel.forward(x, Nd4j.ones(DataType.FLOAT, 5), b, 3, 1e-5, x.like()));
+        var params = assertThrows(IllegalArgumentException.class, () -> GroupNormKernel.forward(x, Nd4j.ones(DataType.FLOAT, 5), b, null, null, 3, 1e-5, x.like()));
         assertTrue(params.getMessage().contains("expected 6 per-channel values"), params.getMessage());
-        var ints = assertThrows(IllegalArgumentException.class, () -> GroupNormKernel.forward(x.castTo(DataType.INT32), g, b, 3, 1e-5, x.like()));
+        var ints = assertThrows(IllegalArgumentException.class, () -> GroupNormKernel.forward(x.castTo(DataType.INT32), g, b, null, null, 3, 1e-5, x.like()));
         assertTrue(ints.getMessage().contains("INT"), ints.getMessage());
+        var scale = assertThrows(IllegalArgumentException.class,
+                () -> GroupNormKernel.forward(x, g, b, Nd4j.ones(DataType.FLOAT, 2, 5), Nd4j.ones(DataType.FLOAT, 2, 5), 3, 1e-5, x.like()));
+        assertTrue(scale.getMessage().contains("per-sample values [2, 6]"), scale.getMessage());
     }
 
     /**
-     * {@code loss = sum(GroupNorm(x) * r)} with x a variable; y and the gradients of x, weight and bias. Written out:
-     * SameDiff's own executor; fused: {@link CompiledGraph}.
+     * {@code loss = sum(GroupNorm(x) * r)} (with {@code scaleShift}, of {@code GN(x) * (1 + scale) + shift}) with x,
+     * scale and shift variables: y and the gradients of x, weight and bias (and scale, shift). Written out: SameDiff's
+     * own executor; fused: {@link CompiledGraph}.
      */
-    private static Map<String, INDArray> run(int[] sh, boolean writtenOut, DataType dt) {
+    private static Map<String, INDArray> run(int[] sh, boolean writtenOut, boolean scaleShift, DataType dt) {
         int b = sh[0], c = sh[1], h = sh[2], w = sh[3], groups = sh[4];
         SameDiff sd = SameDiff.create();
         Scope s = Scope.root(sd, dt, 3);
         SDVariable x = s.uniform("x", 2.0, b, c, h, w);
+        SDVariable scale = scaleShift ? s.uniform("scale", 0.8, b, c) : null, shift = scaleShift ? s.uniform("shift", 0.8, b, c) : null;
         SDVariable y;
         try (var form = writtenOut ? Layers.writtenOut() : null) {
-            y = Layers.groupNorm(s.child("gn"), x, c, h, w, groups, 1e-5);
+            y = Layers.groupNorm(s.child("gn"), x, c, h, w, groups, 1e-5, scale, shift);
         }
         GradientCheck.randomize(sd, 1.5, 17);
         Nd4j.getRandom().setSeed(29);
         y.mul(sd.constant(Nd4j.rand(dt, b, c, h, w).subi(0.3))).sum().rename("loss");
         sd.setLossVariables("loss");
-        List<String> wrt = List.of("x", "gn/weight", "gn/bias");
+        List<String> wrt = scaleShift ? List.of("x", "gn/weight", "gn/bias", "scale", "shift") : List.of("x", "gn/weight", "gn/bias");
         Map<String, INDArray> got;
         if (writtenOut) {
             var og = sd.calculateGradientsAndOutputs(Map.of(), List.of(y.name()), wrt);
@@ -102,9 +109,7 @@ class FusedGroupNormTest {
         }
         Map<String, INDArray> out = new HashMap<>();
         out.put("y", got.get(y.name()).dup());
-        out.put("x", got.get("x").dup());
-        out.put("weight", got.get("gn/weight").dup());
-        out.put("bias", got.get("gn/bias").dup());
+        for (String v : wrt) out.put(v, got.get(v).dup());
         return out;
     }
 

@@ -70,6 +70,29 @@ class StandInsTest {
         assertTrue(ops.contains("matmul_bp") && !ops.contains("matmul_bp*"), ops.toString());
     }
 
+    /** A linear layer's bias and a per-column scale: their gradients are sums over rows, which run as one BLAS product. */
+    @Test
+    void biasAndColumnScaleGradientsAreSumsOverRows() {
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 7);
+        SDVariable bias = sd.var("bias", Nd4j.linspace(-1, 1, 7, DataType.FLOAT));
+        SDVariable scale = sd.var("scale", Nd4j.linspace(0.5, 2, 7, DataType.FLOAT));
+        x.add(bias).mul(scale).mul(x).sum("loss");
+        sd.setLossVariables("loss");
+        INDArray xv = Nd4j.randn(DataType.FLOAT, 300, 7);
+        Map<String, INDArray> want = sd.calculateGradients(Map.of("x", xv), List.of("bias", "scale"));
+        CompiledGraph g = CompiledGraph.gradients(sd, List.of("loss"), List.of("bias", "scale"));
+        g.setProfiling(true);
+        g.run(Map.of("x", xv));
+        Map<String, INDArray> got = g.run(Map.of("x", xv));
+        assertTrue(g.profile().keySet().containsAll(Set.of("add_bp*", "multiply_bp*")), g.profile().keySet().toString());
+        for (String n : List.of("bias", "scale")) {
+            assertEquals(7, got.get(n).length());
+            double scaleOf = want.get(n).amaxNumber().doubleValue();
+            assertTrue(want.get(n).sub(got.get(n)).amaxNumber().doubleValue() <= 1e-5 * scaleOf, n + ": " + want.get(n) + " vs " + got.get(n));
+        }
+    }
+
     private static void assertSameValues(INDArray want, INDArray got, String what) {
         float[] a = want.data().asFloat(), b = got.data().asFloat();
         for (int i = 0; i < a.length; i++)
