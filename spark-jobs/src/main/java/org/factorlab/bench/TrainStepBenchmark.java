@@ -127,8 +127,9 @@ public final class TrainStepBenchmark implements BenchmarkCommand, Callable<Inte
         if (elementwiseThreshold > 0) env.setElementwiseThreshold(elementwiseThreshold);
         if (tadThreshold > 0) env.setTadThreshold(tadThreshold);
         if (noHelpers) env.allowHelpers(false);
-        System.out.printf(Locale.ROOT, "ND4J: %d threads, elementwise threshold %d, TAD threshold %d, helpers %s; OMP_WAIT_POLICY=%s%n",
-                env.maxThreads(), env.elementwiseThreshold(), env.tadThreshold(), env.helpersAllowed() ? "on" : "off", System.getenv().getOrDefault("OMP_WAIT_POLICY", "(unset)"));
+        System.out.printf(Locale.ROOT, "ND4J: %d threads, elementwise threshold %d, TAD threshold %d, helpers %s; OMP_WAIT_POLICY=%s, GOMP_SPINCOUNT=%s%n",
+                env.maxThreads(), env.elementwiseThreshold(), env.tadThreshold(), env.helpersAllowed() ? "on" : "off",
+                System.getenv().getOrDefault("OMP_WAIT_POLICY", "(unset)"), System.getenv().getOrDefault("GOMP_SPINCOUNT", "(unset)"));
         if (model == null && config != null) model = familyOf(config);
         if (model != null) {
             Path cfg = config != null ? config : Path.of("conf", model + "-pixel32.yaml");
