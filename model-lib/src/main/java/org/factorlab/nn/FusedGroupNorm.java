@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Map;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.imports.converters.ImportClassMapping;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
@@ -24,10 +23,8 @@ final class FusedGroupNorm {
     static final String BACKWARD_OP = "factorlab_group_norm_bp";
 
     static {
-        // SameDiff copies every op through its FlatBuffers form when it builds the gradient function, and finds the
-        // class of a custom op it does not know from libnd4j by name in this map
-        ImportClassMapping.getOpNameMapping().putIfAbsent(OP, new Forward());
-        ImportClassMapping.getOpNameMapping().putIfAbsent(BACKWARD_OP, new Backward());
+        FusedOps.register(OP, new Forward());
+        FusedOps.register(BACKWARD_OP, new Backward());
     }
 
     private FusedGroupNorm() {

@@ -38,9 +38,12 @@ public final class Layers {
         return bias ? y.add(s.uniform("bias", bound, out)) : y;
     }
 
-    /** SiLU as SameDiff's fused swish op: one op and one backprop instead of sigmoid, multiply and a multiply_bp. */
+    /**
+     * SiLU, {@code x sigmoid(x)}: one fused op whose backward reuses the forward's sigmoid ({@link FusedSilu}); inside
+     * {@link #writtenOut()}, SameDiff's {@code swish}.
+     */
     public static SDVariable silu(SDVariable x) {
-        return x.getSameDiff().nn().swish(x);
+        return WRITTEN_OUT.get() ? x.getSameDiff().nn().swish(x) : FusedSilu.apply(x);
     }
 
     /** GELU, tanh approximation (PyTorch {@code approximate='tanh'}); written out so its gradient is plain ops. */
@@ -76,14 +79,14 @@ public final class Layers {
         return y.mul(scale.reshape(-1, channels, 1, 1).add(1.0)).add(shift.reshape(-1, channels, 1, 1));
     }
 
-    /** {@code -Dfactorlab.fusedGroupNorm=false} builds every GroupNorm written out (A/B timing, diagnosis). */
-    private static final boolean FUSED = Boolean.parseBoolean(System.getProperty("factorlab.fusedGroupNorm", "true"));
+    /** {@code -Dfactorlab.fusedOps=false} builds every GroupNorm and SiLU written out (A/B timing, diagnosis). */
+    private static final boolean FUSED = Boolean.parseBoolean(System.getProperty("factorlab.fusedOps", "true"));
     private static final ThreadLocal<Boolean> WRITTEN_OUT = ThreadLocal.withInitial(() -> !FUSED);
 
     /**
      * While the returned handle is open, graphs built on this thread write GroupNorm out as plain SameDiff ops (about
-     * 20 native calls per layer and step instead of two), which SameDiff's own executor can run: for checks against
-     * SameDiff and for the fused kernel's reference. Use in try-with-resources.
+     * 20 native calls per layer and step instead of two) and build SiLU as SameDiff's {@code swish}, which SameDiff's
+     * own executor can run: for checks against SameDiff and as the fused ops' reference. Use in try-with-resources.
      */
     public static WrittenOut writtenOut() {
         WrittenOut w = new WrittenOut(WRITTEN_OUT.get());

@@ -28,8 +28,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * </ul>
  * Two stand-ins replace their op unconditionally (not {@link StandIn#checked()}): {@link BroadcastBackprop} for the
  * broadcasting {@code multiply_bp}, {@code add_bp}, {@code subtract_bp}, and {@link StableSwishDerivative}, which is
- * meant to differ from libnd4j's kernel where that one overflows to NaN. {@link FusedGroupNorm}'s ops have no libnd4j
- * kernel at all: they always run {@link GroupNormKernel}.
+ * meant to differ from libnd4j's kernel where that one overflows to NaN. {@link FusedGroupNorm}'s and {@link FusedSilu}'s
+ * ops have no libnd4j kernel at all: they always run their own.
  */
 final class StandIns {
     /**
@@ -81,6 +81,12 @@ final class StandIns {
             case FusedGroupNorm.BACKWARD_OP -> {
                 return new StandIn(((FusedGroupNorm.Backward) df).kernel(args, outs), outs.length == 3 ? new int[] {0, 1, 2} : new int[] {0, 1, 2, 3, 4},
                         false);
+            }
+            case FusedSilu.OP -> {
+                return new StandIn(FusedSilu.Forward.kernel(args, outs), new int[] {0, 1}, false);
+            }
+            case FusedSilu.BACKWARD_OP -> {
+                return new StandIn(FusedSilu.Backward.kernel(args, outs), new int[] {0}, false);
             }
             case "matmul_bp" -> {
                 return matmulBackprop((DynamicCustomOp) df, args, outs, read);

@@ -1,0 +1,155 @@
+package org.factorlab.nn;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.OpContext;
+import org.nd4j.linalg.api.ops.impl.scalar.ScalarReverseSubtraction;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
+import org.nd4j.linalg.api.shape.LongShapeDescriptor;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * SiLU, {@code y = x sigmoid(x)}, as an op that keeps {@code s = sigmoid(x)} for its backward op: {@code dx = dy (s +
+ * y (1 - s))} (since {@code x s = y}) costs four plain element-wise products and sums, where libnd4j's {@code swish}
+ * backward computes the sigmoid again (an exponential per element, most of SiLU's cost). The backward reads s and y,
+ * not x: y is kept for the next layer's backward anyway, and s takes x's place, so the step keeps no more memory.
+ * s is in [0, 1] and y finite, so the gradient is finite wherever x is (libnd4j's {@code _swishderivative} overflows
+ * to NaN in float32 above x = 44, see {@link StableSwishDerivative}).
+ *
+ * <p>Only {@link CompiledGraph} executes these ops (libnd4j has none of these names); graphs built inside
+ * {@link Layers#writtenOut()} use SameDiff's {@code swish} instead.
+ */
+final class FusedSilu {
+    static final String OP = "factorlab_silu";
+    static final String BACKWARD_OP = "factorlab_silu_bp";
+
+    static {
+        FusedOps.register(OP, new Forward());
+        FusedOps.register(BACKWARD_OP, new Backward());
+    }
+
+    private FusedSilu() {
+    }
+
+    static SDVariable apply(SDVariable x) {
+        return new Forward(x.getSameDiff(), x).outputVariables()[0];
+    }
+
+    /** Input x; outputs {y, s}. */
+    public static final class Forward extends DynamicCustomOp {
+        Forward(SameDiff sd, SDVariable x) {
+            super(sd, new SDVariable[] {x});
+        }
+
+        /** For SameDiff's reflective copies. */
+        public Forward() {
+        }
+
+        @Override
+        public String opName() {
+            return OP;
+        }
+
+        @Override
+        public int getNumOutputs() {
+            return 2;
+        }
+
+        @Override
+        public Map<String, Object> propertiesForFunction() {
+            return new HashMap<>();
+        }
+
+        @Override
+        public List<DataType> calculateOutputDataTypes(List<DataType> in) {
+            return List.of(in.get(0), in.get(0));
+        }
+
+        @Override
+        public List<LongShapeDescriptor> calculateOutputShape(OpContext ctx) {
+            INDArray x = ctx.getInputArray(0);
+            LongShapeDescriptor d = LongShapeDescriptor.fromShape(x.shape(), x.dataType());
+            return List.of(d, d);
+        }
+
+        @Override
+        public List<SDVariable> doDiff(List<SDVariable> grads) {
+            SDVariable[] out = outputVariables();
+            return List.of(new Backward(sameDiff, out[1], out[0], grads.get(0)).outputVariable());
+        }
+
+        static Runnable kernel(INDArray[] args, INDArray[] outs) {
+            INDArray x = args[0], y = outs[0], s = outs[1];
+            Sigmoid sigmoid = new Sigmoid(x, s);
+            MulOp product = new MulOp(x, s, y);
+            return () -> {
+                Nd4j.exec(sigmoid);
+                Nd4j.exec(product);
+            };
+        }
+    }
+
+    /** Inputs {s, y, dy}; output dx. */
+    public static final class Backward extends DynamicCustomOp {
+        Backward(SameDiff sd, SDVariable s, SDVariable y, SDVariable dy) {
+            super(sd, new SDVariable[] {s, y, dy});
+        }
+
+        /** For SameDiff's reflective copies. */
+        public Backward() {
+        }
+
+        @Override
+        public String opName() {
+            return BACKWARD_OP;
+        }
+
+        @Override
+        public int getNumOutputs() {
+            return 1;
+        }
+
+        @Override
+        public Map<String, Object> propertiesForFunction() {
+            return new HashMap<>();
+        }
+
+        @Override
+        public List<DataType> calculateOutputDataTypes(List<DataType> in) {
+            return List.of(in.get(2));
+        }
+
+        @Override
+        public List<LongShapeDescriptor> calculateOutputShape(OpContext ctx) {
+            INDArray dy = ctx.getInputArray(2);
+            return List.of(LongShapeDescriptor.fromShape(dy.shape(), dy.dataType()));
+        }
+
+        @Override
+        public List<SDVariable> doDiff(List<SDVariable> grads) {
+            throw new UnsupportedOperationException(BACKWARD_OP + ": second derivatives of SiLU are not implemented");
+        }
+
+        /** dx = dy (s + y (1 - s)), built in dx's own buffer. */
+        static Runnable kernel(INDArray[] args, INDArray[] outs) {
+            INDArray s = args[0], y = args[1], dy = args[2], dx = outs[0];
+            ScalarReverseSubtraction oneMinusS = new ScalarReverseSubtraction(s, dx, 1.0);
+            MulOp timesY = new MulOp(dx, y, dx), timesDy = new MulOp(dx, dy, dx);
+            AddOp plusS = new AddOp(dx, s, dx);
+            return () -> {
+                Nd4j.exec(oneMinusS);
+                Nd4j.exec(timesY);
+                Nd4j.exec(plusS);
+                Nd4j.exec(timesDy);
+            };
+        }
+    }
+}
