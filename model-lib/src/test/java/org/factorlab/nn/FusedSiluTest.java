@@ -1,0 +1,57 @@
+package org.factorlab.nn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** The fused SiLU against SameDiff's swish run by SameDiff itself; finite gradients where libnd4j's overflow. */
+class FusedSiluTest {
+    /** loss = sum(silu(x) * r): {silu(x), dloss/dx}, fused (CompiledGraph) or written out (SameDiff's executor). */
+    private static INDArray[] run(INDArray xv, INDArray r, boolean writtenOut) {
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.var("x", xv.dup());
+        SDVariable y;
+        try (var form = writtenOut ? Layers.writtenOut() : null) {
+            y = Layers.silu(x);
+        }
+        y.mul(sd.constant(r)).sum("loss");
+        sd.setLossVariables("loss");
+        if (writtenOut) {
+            var og = sd.calculateGradientsAndOutputs(Map.of(), List.of(y.name()), List.of("x"));
+            return new INDArray[] {og.getOutputs().get(y.name()), og.getGradients().get("x")};
+        }
+        Map<String, INDArray> got = CompiledGraph.gradients(sd, List.of(y.name()), List.of("x")).run(Map.of());
+        return new INDArray[] {got.get(y.name()).dup(), got.get("x").dup()};
+    }
+
+    @Test
+    void valuesAndGradientEqualSwishRunBySameDiff() {
+        INDArray x = Nd4j.linspace(-8, 8, 161, DataType.DOUBLE).reshape(7, 23);
+        INDArray r = Nd4j.linspace(-1, 1.5, 161, DataType.DOUBLE).reshape(7, 23);
+        INDArray[] fused = run(x, r, false), written = run(x, r, true);
+        for (int k = 0; k < 2; k++) {
+            double scale = written[k].amaxNumber().doubleValue();
+            assertTrue(written[k].sub(fused[k]).amaxNumber().doubleValue() <= 1e-12 * scale, (k == 0 ? "values " : "gradient ") + fused[k]);
+        }
+    }
+
+    @Test
+    void gradientIsFiniteForLargeInputsInFloat32() {
+        INDArray x = Nd4j.createFromArray(new float[] {-100f, -50f, -1e-40f, 0f, 1e-40f, 50f, 100f, 1e30f}).reshape(1, 8);
+        INDArray r = Nd4j.ones(DataType.FLOAT, 1, 8);
+        INDArray[] fused = run(x, r, false);
+        assertTrue(!fused[1].isNaN().any() && !fused[1].isInfinite().any(), fused[1].toString());
+        assertEquals(1.0, fused[1].getDouble(0, 6), 1e-6, "silu'(x) -> 1 for large x");
+        assertEquals(0.0, fused[1].getDouble(0, 0), 1e-6, "silu'(x) -> 0 for very negative x");
+        assertEquals(0.5, fused[1].getDouble(0, 3), 1e-7, "silu'(0) = 1/2");
+        assertEquals(100.0, fused[0].getDouble(0, 6), 1e-4);
+    }
+}
