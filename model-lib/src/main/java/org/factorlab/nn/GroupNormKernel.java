@@ -93,12 +93,8 @@ final class GroupNormKernel {
                     double gSum = 0, gxSum = 0;   // sums of g = dn gamma and of g xhat over the group (dn: dy through the scale)
                     for (int c = 0; c < l.perGroup; c++) {
                         int ch = g * l.perGroup + c, o = c * l.spatial;
-                        double dySum = 0, dyxSum = 0;
-                        for (int i = o; i < o + l.spatial; i++) {
-                            dySum += d[i];
-                            dyxSum += d[i] * (v[i] - mean);
-                        }
-                        dyxSum *= rstd;
+                        dotAndSum(d, v, o, o + l.spatial, mean, m);
+                        double dySum = m[0], dyxSum = m[1] * rstd;
                         k[c] = 1;
                         if (sc != null) {
                             // y = n (1 + scale) + shift with n = xhat gamma + beta
@@ -141,24 +137,51 @@ final class GroupNormKernel {
      */
     private static double moments(double[] v, double[] m) {
         int n = v.length;
-        double k = v[0], s0 = 0, s1 = 0, q0 = 0, q1 = 0;
+        // four independent sums each: a floating-point add waits for the previous one, four chains keep the unit busy
+        double k = v[0], s0 = 0, s1 = 0, s2 = 0, s3 = 0, q0 = 0, q1 = 0, q2 = 0, q3 = 0;
         int i = 0;
-        for (; i + 1 < n; i += 2) {
-            double a = v[i] - k, b = v[i + 1] - k;
+        for (; i + 3 < n; i += 4) {
+            double a = v[i] - k, b = v[i + 1] - k, c = v[i + 2] - k, e = v[i + 3] - k;
             s0 += a;
             s1 += b;
+            s2 += c;
+            s3 += e;
             q0 += a * a;
             q1 += b * b;
+            q2 += c * c;
+            q3 += e * e;
         }
         for (; i < n; i++) {
             double a = v[i] - k;
             s0 += a;
             q0 += a * a;
         }
-        double shifted = (s0 + s1) / n;
+        double shifted = (s0 + s1 + s2 + s3) / n;
         m[0] = k + shifted;
-        m[1] = Math.max(0, (q0 + q1) / n - shifted * shifted);
+        m[1] = Math.max(0, (q0 + q1 + q2 + q3) / n - shifted * shifted);
         return m[0];
+    }
+
+    /** {@code m = {sum d[i], sum d[i] (v[i] - mean)}} over [from, to). */
+    private static void dotAndSum(double[] d, double[] v, int from, int to, double mean, double[] m) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0, p0 = 0, p1 = 0, p2 = 0, p3 = 0;
+        int i = from;
+        for (; i + 3 < to; i += 4) {
+            s0 += d[i];
+            s1 += d[i + 1];
+            s2 += d[i + 2];
+            s3 += d[i + 3];
+            p0 += d[i] * (v[i] - mean);
+            p1 += d[i + 1] * (v[i + 1] - mean);
+            p2 += d[i + 2] * (v[i + 2] - mean);
+            p3 += d[i + 3] * (v[i + 3] - mean);
+        }
+        for (; i < to; i++) {
+            s0 += d[i];
+            p0 += d[i] * (v[i] - mean);
+        }
+        m[0] = s0 + s1 + s2 + s3;
+        m[1] = p0 + p1 + p2 + p3;
     }
 
     /** Shape facts of a GroupNorm input, checked. */
