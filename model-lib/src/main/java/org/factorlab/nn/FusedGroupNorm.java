@@ -1,22 +1,16 @@
 package org.factorlab.nn;
 
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.DynamicCustomOp;
-import org.nd4j.linalg.api.ops.OpContext;
-import org.nd4j.linalg.api.shape.LongShapeDescriptor;
 
 /**
  * GroupNorm with its per-channel affine as one graph op, and its backward as one op: {@code y = GroupNorm(x) * gamma +
  * beta} over {@code x [B, C, ...]}, parameters of shape [C], optionally followed by a per-sample scale and shift
  * {@code y * (1 + scale) + shift} with scale and shift of shape [B, C]. Only {@link CompiledGraph} executes them (through
- * {@link GroupNormKernel}); libnd4j has no such op, so SameDiff's own executor cannot. Graphs meant for SameDiff's
- * executor are built with {@link Layers#writtenOut()}, which writes GroupNorm out as plain ops instead.
+ * {@link GroupNormKernel}); libnd4j has no such op, so SameDiff's own executor cannot ({@link FusedOps}). Graphs meant
+ * for SameDiff's executor are built with {@link Layers#writtenOut()}, which writes GroupNorm out as plain ops instead.
  */
 final class FusedGroupNorm {
     static final String OP = "factorlab_group_norm";
@@ -38,7 +32,7 @@ final class FusedGroupNorm {
     }
 
     /** Inputs {x, gamma, beta} or {x, gamma, beta, scale, shift}; output y. */
-    public static final class Forward extends DynamicCustomOp {
+    public static final class Forward extends FusedOps.Op {
         Forward(SameDiff sd, SDVariable[] args, int groups, double eps) {
             super(sd, args);
             addIArgument(groups);
@@ -54,26 +48,9 @@ final class FusedGroupNorm {
             return OP;
         }
 
-        /** Groups and epsilon travel as the integer and float arguments; libnd4j has no descriptor to name them. */
         @Override
-        public Map<String, Object> propertiesForFunction() {
-            return new HashMap<>();
-        }
-
-        @Override
-        public int getNumOutputs() {
-            return 1;
-        }
-
-        @Override
-        public List<DataType> calculateOutputDataTypes(List<DataType> in) {
-            return List.of(in.get(0));
-        }
-
-        @Override
-        public List<LongShapeDescriptor> calculateOutputShape(OpContext ctx) {
-            INDArray x = ctx.getInputArray(0);
-            return List.of(LongShapeDescriptor.fromShape(x.shape(), x.dataType()));
+        int[] outputsLike(int inputs) {
+            return new int[] {0};
         }
 
         @Override
@@ -95,7 +72,7 @@ final class FusedGroupNorm {
      * Inputs {x, gamma, beta, dy} or {x, gamma, beta, dy, scale}; outputs {dx, dgamma, dbeta} or {dx, dgamma, dbeta,
      * dscale, dshift}.
      */
-    public static final class Backward extends DynamicCustomOp {
+    public static final class Backward extends FusedOps.Op {
         Backward(SameDiff sd, SDVariable[] args, int groups, double eps) {
             super(sd, args);
             addIArgument(groups);
@@ -112,34 +89,8 @@ final class FusedGroupNorm {
         }
 
         @Override
-        public Map<String, Object> propertiesForFunction() {
-            return new HashMap<>();
-        }
-
-        @Override
-        public int getNumOutputs() {
-            return args().length == 4 ? 3 : 5;
-        }
-
-        @Override
-        public List<DataType> calculateOutputDataTypes(List<DataType> in) {
-            return in.size() == 4 ? List.of(in.get(0), in.get(1), in.get(1)) : List.of(in.get(0), in.get(1), in.get(1), in.get(4), in.get(4));
-        }
-
-        @Override
-        public List<LongShapeDescriptor> calculateOutputShape(OpContext ctx) {
-            INDArray x = ctx.getInputArray(0), gamma = ctx.getInputArray(1);
-            LongShapeDescriptor g = LongShapeDescriptor.fromShape(gamma.shape(), gamma.dataType());
-            LongShapeDescriptor dx = LongShapeDescriptor.fromShape(x.shape(), x.dataType());
-            if (ctx.numInputArguments() == 4) return List.of(dx, g, g);
-            INDArray scale = ctx.getInputArray(4);
-            LongShapeDescriptor s = LongShapeDescriptor.fromShape(scale.shape(), scale.dataType());
-            return List.of(dx, g, g, s, s);
-        }
-
-        @Override
-        public List<SDVariable> doDiff(List<SDVariable> grads) {
-            throw new UnsupportedOperationException(BACKWARD_OP + ": second derivatives of GroupNorm are not implemented");
+        int[] outputsLike(int inputs) {
+            return inputs == 4 ? new int[] {0, 1, 1} : new int[] {0, 1, 1, 4, 4};
         }
 
         Runnable kernel(INDArray[] args, INDArray[] outs) {

@@ -1,19 +1,13 @@
 package org.factorlab.nn;
 
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.DynamicCustomOp;
-import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarReverseSubtraction;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
-import org.nd4j.linalg.api.shape.LongShapeDescriptor;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -44,7 +38,7 @@ final class FusedSilu {
     }
 
     /** Input x; outputs {y, s}. */
-    public static final class Forward extends DynamicCustomOp {
+    public static final class Forward extends FusedOps.Op {
         Forward(SameDiff sd, SDVariable x) {
             super(sd, new SDVariable[] {x});
         }
@@ -59,25 +53,8 @@ final class FusedSilu {
         }
 
         @Override
-        public int getNumOutputs() {
-            return 2;
-        }
-
-        @Override
-        public Map<String, Object> propertiesForFunction() {
-            return new HashMap<>();
-        }
-
-        @Override
-        public List<DataType> calculateOutputDataTypes(List<DataType> in) {
-            return List.of(in.get(0), in.get(0));
-        }
-
-        @Override
-        public List<LongShapeDescriptor> calculateOutputShape(OpContext ctx) {
-            INDArray x = ctx.getInputArray(0);
-            LongShapeDescriptor d = LongShapeDescriptor.fromShape(x.shape(), x.dataType());
-            return List.of(d, d);
+        int[] outputsLike(int inputs) {
+            return new int[] {0, 0};
         }
 
         @Override
@@ -98,7 +75,7 @@ final class FusedSilu {
     }
 
     /** Inputs {s, y, dy}; output dx. */
-    public static final class Backward extends DynamicCustomOp {
+    public static final class Backward extends FusedOps.Op {
         Backward(SameDiff sd, SDVariable s, SDVariable y, SDVariable dy) {
             super(sd, new SDVariable[] {s, y, dy});
         }
@@ -113,29 +90,8 @@ final class FusedSilu {
         }
 
         @Override
-        public int getNumOutputs() {
-            return 1;
-        }
-
-        @Override
-        public Map<String, Object> propertiesForFunction() {
-            return new HashMap<>();
-        }
-
-        @Override
-        public List<DataType> calculateOutputDataTypes(List<DataType> in) {
-            return List.of(in.get(2));
-        }
-
-        @Override
-        public List<LongShapeDescriptor> calculateOutputShape(OpContext ctx) {
-            INDArray dy = ctx.getInputArray(2);
-            return List.of(LongShapeDescriptor.fromShape(dy.shape(), dy.dataType()));
-        }
-
-        @Override
-        public List<SDVariable> doDiff(List<SDVariable> grads) {
-            throw new UnsupportedOperationException(BACKWARD_OP + ": second derivatives of SiLU are not implemented");
+        int[] outputsLike(int inputs) {
+            return new int[] {2};
         }
 
         /** dx = dy (s + y (1 - s)), built in dx's own buffer. */
