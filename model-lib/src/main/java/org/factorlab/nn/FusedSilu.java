@@ -27,11 +27,12 @@ final class FusedSilu {
     static final String OP = "factorlab_silu";
     static final String BACKWARD_OP = "factorlab_silu_bp";
     /**
-     * From this many values on, the sigmoid runs as {@code (1 + tanh(x / 2)) / 2} through oneDNN's vectorised tanh
-     * (1.2 against 2.1 ms for a million floats, as accurate: 7e-8 against 9e-8 at most); below it, four ops' fixed
-     * costs outweigh that.
+     * From this many values per sample on, the sigmoid runs as {@code (1 + tanh(x / 2)) / 2} through oneDNN's
+     * vectorised tanh (1.2 against 2.1 ms for a million floats, as accurate: 7e-8 against 9e-8 at most); below it, the
+     * extra ops' fixed costs outweigh that. Per sample, not per array: a row's values must not depend on the batch it
+     * is in (encoding a dataset twice, with other batch sizes, must give the same bytes).
      */
-    static final long VECTORISED_SIGMOID = 65_536;
+    static final long VECTORISED_SIGMOID = 2_048;
 
     static {
         FusedOps.register(OP, new Forward());
@@ -74,7 +75,7 @@ final class FusedSilu {
         static Runnable kernel(INDArray[] args, INDArray[] outs) {
             INDArray x = args[0], y = outs[0], s = outs[1];
             MulOp product = new MulOp(x, s, y);
-            if (x.length() < VECTORISED_SIGMOID) {
+            if (x.rank() < 2 || x.length() / x.size(0) < VECTORISED_SIGMOID) {
                 Sigmoid sigmoid = new Sigmoid(x, s);
                 return () -> {
                     Nd4j.exec(sigmoid);

@@ -1,5 +1,6 @@
 package org.factorlab.nn;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,17 +44,32 @@ class FusedSiluTest {
         }
     }
 
-    /** From {@link FusedSilu#VECTORISED_SIGMOID} values on, the sigmoid runs through tanh: as accurate in float32. */
+    /** From {@link FusedSilu#VECTORISED_SIGMOID} values per sample on, the sigmoid runs through tanh: as accurate. */
     @Test
     void largeArraysTakeTheTanhFormWithTheSameValues() {
-        int n = (int) FusedSilu.VECTORISED_SIGMOID * 2;
-        INDArray x = Nd4j.linspace(-30, 30, n, DataType.DOUBLE).castTo(DataType.FLOAT).reshape(2, n / 2);
-        INDArray r = Nd4j.linspace(-1, 1.5, n, DataType.DOUBLE).castTo(DataType.FLOAT).reshape(2, n / 2);
+        int n = (int) FusedSilu.VECTORISED_SIGMOID * 6;
+        INDArray x = Nd4j.linspace(-30, 30, n, DataType.DOUBLE).castTo(DataType.FLOAT).reshape(3, n / 3);
+        INDArray r = Nd4j.linspace(-1, 1.5, n, DataType.DOUBLE).castTo(DataType.FLOAT).reshape(3, n / 3);
         INDArray[] fused = run(x, r, false), written = run(x, r, true);
         for (int k = 0; k < 2; k++) {
             double scale = written[k].amaxNumber().doubleValue();
             double diff = written[k].sub(fused[k]).amaxNumber().doubleValue();
             assertTrue(diff <= 1e-6 * scale, (k == 0 ? "values" : "gradient") + ": max |diff| " + diff + " vs scale " + scale);
+        }
+    }
+
+    /** A row's values do not depend on the batch it is in, on either side of the size where the sigmoid's form changes. */
+    @Test
+    void aRowsValuesDoNotDependOnItsBatch() {
+        for (long perSample : new long[] {FusedSilu.VECTORISED_SIGMOID / 2, FusedSilu.VECTORISED_SIGMOID}) {
+            INDArray batch = Nd4j.linspace(-6, 6, 40 * perSample, DataType.DOUBLE).castTo(DataType.FLOAT).reshape(40, perSample);
+            INDArray r = Nd4j.ones(DataType.FLOAT, 40, perSample);
+            INDArray all = run(batch, r, false)[0];
+            INDArray one = run(batch.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(7, 8), org.nd4j.linalg.indexing.NDArrayIndex.all()).dup(),
+                    r.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(7, 8), org.nd4j.linalg.indexing.NDArrayIndex.all()).dup(), false)[0];
+            // bit for bit (INDArray.equals allows 1e-5)
+            assertArrayEquals(all.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(7, 8), org.nd4j.linalg.indexing.NDArrayIndex.all()).dup()
+                    .data().asFloat(), one.data().asFloat(), perSample + " values per sample");
         }
     }
 
