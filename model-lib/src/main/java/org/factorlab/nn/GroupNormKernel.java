@@ -188,6 +188,8 @@ final class GroupNormKernel {
     private record Layout(int batch, int channels, int perGroup, int spatial, int groupSize) {
         static Layout of(INDArray x, int groups) {
             if (x.rank() < 2) throw new IllegalArgumentException("GroupNorm: expected an array [B, C, ...], got " + java.util.Arrays.toString(x.shape()));
+            if (x.length() > Integer.MAX_VALUE)
+                throw new IllegalArgumentException("GroupNorm: " + x.length() + " values in one array; the kernel addresses at most 2^31 - 1");
             int channels = (int) x.size(1);
             if (channels % groups != 0)
                 throw new IllegalArgumentException("GroupNorm: " + channels + " channels not divisible by " + groups + " groups");
