@@ -308,7 +308,7 @@ final class GroupNormKernel {
         };
         for (int h = 0; h < helpers; h++) ForkJoinPool.commonPool().execute(claim);
         claim.run();
-        // the helper's last chunk is usually microseconds from done: spin briefly (bounded, well under a millisecond) before parking
+        // the helper's last chunk is usually microseconds from done: spin briefly (well under a millisecond), then park
         for (int spin = 0; spin < 10_000 && done.getCount() > 0; spin++) Thread.onSpinWait();
         boolean interrupted = false;
         while (true) {
