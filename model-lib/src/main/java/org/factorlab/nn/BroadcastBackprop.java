@@ -4,8 +4,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.DynamicCustomOp;
-import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.api.ops.impl.reduce.same.Sum;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.factory.Nd4j;
@@ -71,12 +69,7 @@ final class BroadcastBackprop {
      */
     private static Runnable columnSum(INDArray src, INDArray target, int[] dims) {
         if (src.rank() != 2 || dims.length != 1 || dims[0] != 0 || src.ordering() != 'c' || target.rank() != 2) return null;
-        INDArray ones = Nd4j.ones(src.dataType(), 1, src.size(0));
-        DynamicCustomOp mm = DynamicCustomOp.builder("matmul").build();
-        OpContext ctx = Nd4j.getExecutioner().buildContext();
-        ctx.setInputArrays(ones, src);
-        ctx.setOutputArrays(target);
-        return () -> Nd4j.exec(mm, ctx);
+        return StandIns.customOp("matmul", new INDArray[] {Nd4j.ones(src.dataType(), 1, src.size(0)), src}, target);
     }
 
     /** Dimensions of {@code full} along which {@code small} (right-aligned, numpy rules) is broadcast. */

@@ -31,12 +31,30 @@ final class FusedGroupNorm {
         return new Forward(x.getSameDiff(), args, groups, eps).outputVariable();
     }
 
-    /** Inputs {x, gamma, beta} or {x, gamma, beta, scale, shift}; output y. */
-    public static final class Forward extends FusedOps.Op {
-        Forward(SameDiff sd, SDVariable[] args, int groups, double eps) {
+    /** Both ops carry the group count as their integer argument and epsilon as their float argument. */
+    private abstract static class GroupOp extends FusedOps.Op {
+        GroupOp() {
+        }
+
+        GroupOp(SameDiff sd, SDVariable[] args, int groups, double eps) {
             super(sd, args);
             addIArgument(groups);
             addTArgument(eps);
+        }
+
+        int groups() {
+            return (int) iArgs()[0];
+        }
+
+        double eps() {
+            return tArgs()[0];
+        }
+    }
+
+    /** Inputs {x, gamma, beta} or {x, gamma, beta, scale, shift}; output y. */
+    public static final class Forward extends GroupOp {
+        Forward(SameDiff sd, SDVariable[] args, int groups, double eps) {
+            super(sd, args, groups, eps);
         }
 
         /** For SameDiff's reflective copies. */
@@ -57,12 +75,12 @@ final class FusedGroupNorm {
         public List<SDVariable> doDiff(List<SDVariable> grads) {
             SDVariable[] a = args();
             SDVariable[] in = a.length == 3 ? new SDVariable[] {a[0], a[1], a[2], grads.get(0)} : new SDVariable[] {a[0], a[1], a[2], grads.get(0), a[3]};
-            return List.of(new Backward(sameDiff, in, (int) iArgs()[0], tArgs()[0]).outputVariables());
+            return List.of(new Backward(sameDiff, in, groups(), eps()).outputVariables());
         }
 
         Runnable kernel(INDArray[] args, INDArray[] outs) {
-            int groups = (int) iArgs()[0];
-            double eps = tArgs()[0];
+            int groups = groups();
+            double eps = eps();
             INDArray scale = args.length == 5 ? args[3] : null, shift = args.length == 5 ? args[4] : null;
             return () -> GroupNormKernel.forward(args[0], args[1], args[2], scale, shift, groups, eps, outs[0]);
         }
@@ -72,11 +90,9 @@ final class FusedGroupNorm {
      * Inputs {x, gamma, beta, dy} or {x, gamma, beta, dy, scale}; outputs {dx, dgamma, dbeta} or {dx, dgamma, dbeta,
      * dscale, dshift}.
      */
-    public static final class Backward extends FusedOps.Op {
+    public static final class Backward extends GroupOp {
         Backward(SameDiff sd, SDVariable[] args, int groups, double eps) {
-            super(sd, args);
-            addIArgument(groups);
-            addTArgument(eps);
+            super(sd, args, groups, eps);
         }
 
         /** For SameDiff's reflective copies. */
@@ -94,8 +110,8 @@ final class FusedGroupNorm {
         }
 
         Runnable kernel(INDArray[] args, INDArray[] outs) {
-            int groups = (int) iArgs()[0];
-            double eps = tArgs()[0];
+            int groups = groups();
+            double eps = eps();
             if (args.length == 4)
                 return () -> GroupNormKernel.backward(args[0], args[1], args[2], null, args[3], groups, eps, outs[0], outs[1], outs[2], null, null);
             return () -> GroupNormKernel.backward(args[0], args[1], args[2], args[4], args[3], groups, eps, outs[0], outs[1], outs[2], outs[3],

@@ -43,8 +43,9 @@ final class GroupNormKernel {
         Layout l = Layout.of(x, groups);
         double[] ga = perChannel(gamma, l.channels), be = perChannel(beta, l.channels);
         double[] sc = perSample(scale, l), sh = perSample(shift, l);
+        Values xv = Values.of(x), yv = Values.of(y);
         parallel(l.batch, (from, to) -> {
-            Values xs = Values.of(x, l.groupSize), ys = Values.of(y, l.groupSize);
+            Values xs = xv.perThread(), ys = yv.perThread();
             double[] v = new double[l.groupSize], m = new double[2];
             for (int b = from; b < to; b++)
                 for (int g = 0; g < groups; g++) {
@@ -78,8 +79,9 @@ final class GroupNormKernel {
         double[] ga = perChannel(gamma, l.channels);
         double[] be = scale == null ? null : perChannel(beta, l.channels), sc = perSample(scale, l);
         double[] dsc = sc == null ? null : new double[sc.length], dsh = sc == null ? null : new double[sc.length];
+        Values xv = Values.of(x), dv = Values.of(dy), ov = Values.of(dx);
         double[][] partial = parallel(l.batch, (from, to) -> {
-            Values xs = Values.of(x, l.groupSize), ds = Values.of(dy, l.groupSize), os = Values.of(dx, l.groupSize);
+            Values xs = xv.perThread(), ds = dv.perThread(), os = ov.perThread();
             double[] v = new double[l.groupSize], d = new double[l.groupSize], m = new double[2];
             double[] sums = new double[2 * l.channels];   // dgamma then dbeta over this chunk's samples
             double[] k = new double[l.perGroup];          // 1 + scale per channel of the group
@@ -123,11 +125,11 @@ final class GroupNormKernel {
         });
         double[] total = new double[2 * l.channels];
         for (double[] s : partial) for (int i = 0; i < total.length; i++) total[i] += s[i];
-        Values.of(dgamma, l.channels).put(0, java.util.Arrays.copyOfRange(total, 0, l.channels));
-        Values.of(dbeta, l.channels).put(0, java.util.Arrays.copyOfRange(total, l.channels, 2 * l.channels));
+        Values.of(dgamma).put(0, java.util.Arrays.copyOfRange(total, 0, l.channels));
+        Values.of(dbeta).put(0, java.util.Arrays.copyOfRange(total, l.channels, 2 * l.channels));
         if (sc != null) {
-            Values.of(dscale, dsc.length).put(0, dsc);
-            Values.of(dshift, dsh.length).put(0, dsh);
+            Values.of(dscale).put(0, dsc);
+            Values.of(dshift).put(0, dsh);
         }
     }
 
@@ -215,64 +217,101 @@ final class GroupNormKernel {
             throw new IllegalArgumentException("GroupNorm: expected per-sample values [" + l.batch + ", " + l.channels + "], got "
                     + java.util.Arrays.toString(a.shape()));
         double[] v = new double[(int) a.length()];
-        Values.of(a, v.length).get(0, v);
+        Values.of(a).get(0, v);
         return v;
     }
 
     private static double[] perChannel(INDArray a, int channels) {
         if (a.length() != channels) throw new IllegalArgumentException("GroupNorm: expected " + channels + " per-channel values, got " + a.length());
         double[] v = new double[channels];
-        Values.of(a, channels).get(0, v);
+        Values.of(a).get(0, v);
         return v;
     }
 
     /**
-     * Runs of a c-ordered contiguous float32 or float64 array's values, read and written as doubles through a buffer
-     * over its memory. Not thread safe (one per thread): the float path converts through its own scratch array.
+     * Runs of a c-ordered contiguous float32 or float64 array's values, read and written as doubles through one buffer
+     * over its memory (made once per call: absolute bulk reads and writes of disjoint runs can share it across threads).
+     * The float path converts through a scratch array of its own: each thread takes {@link #perThread()}.
      */
     private abstract static class Values {
         abstract void get(int from, double[] dst);
 
         abstract void put(int from, double[] src);
 
-        static Values of(INDArray a, int run) {
+        /** An accessor over the same memory for one thread. */
+        abstract Values perThread();
+
+        static Values of(INDArray a) {
             if (!rowMajorContiguous(a))
                 throw new IllegalArgumentException("GroupNorm: arrays must be c-ordered and contiguous, got " + a.ordering() + " "
                         + java.util.Arrays.toString(a.shape()) + " strides " + java.util.Arrays.toString(a.stride()));
             ByteBuffer bytes = a.data().asNio().order(ByteOrder.nativeOrder());
             int offset = (int) a.offset();
             return switch (a.dataType()) {
-                case FLOAT -> new Values() {
-                    final FloatBuffer f = bytes.asFloatBuffer();
-                    final float[] scratch = new float[run];
-
-                    @Override
-                    void get(int from, double[] dst) {
-                        f.get(offset + from, scratch, 0, dst.length);
-                        for (int i = 0; i < dst.length; i++) dst[i] = scratch[i];
-                    }
-
-                    @Override
-                    void put(int from, double[] src) {
-                        for (int i = 0; i < src.length; i++) scratch[i] = (float) src[i];
-                        f.put(offset + from, scratch, 0, src.length);
-                    }
-                };
-                case DOUBLE -> new Values() {
-                    final DoubleBuffer d = bytes.asDoubleBuffer();
-
-                    @Override
-                    void get(int from, double[] dst) {
-                        d.get(offset + from, dst, 0, dst.length);
-                    }
-
-                    @Override
-                    void put(int from, double[] src) {
-                        d.put(offset + from, src, 0, src.length);
-                    }
-                };
+                case FLOAT -> new Floats(bytes.asFloatBuffer(), offset);
+                case DOUBLE -> new Doubles(bytes.asDoubleBuffer(), offset);
                 default -> throw new IllegalArgumentException("GroupNorm: expected float32 or float64 values, got " + a.dataType());
             };
+        }
+    }
+
+    private static final class Floats extends Values {
+        private final FloatBuffer f;
+        private final int offset;
+        private float[] scratch = new float[0];
+
+        Floats(FloatBuffer f, int offset) {
+            this.f = f;
+            this.offset = offset;
+        }
+
+        private float[] scratch(int n) {
+            if (scratch.length < n) scratch = new float[n];
+            return scratch;
+        }
+
+        @Override
+        void get(int from, double[] dst) {
+            float[] s = scratch(dst.length);
+            f.get(offset + from, s, 0, dst.length);
+            for (int i = 0; i < dst.length; i++) dst[i] = s[i];
+        }
+
+        @Override
+        void put(int from, double[] src) {
+            float[] s = scratch(src.length);
+            for (int i = 0; i < src.length; i++) s[i] = (float) src[i];
+            f.put(offset + from, s, 0, src.length);
+        }
+
+        @Override
+        Values perThread() {
+            return new Floats(f, offset);
+        }
+    }
+
+    private static final class Doubles extends Values {
+        private final DoubleBuffer d;
+        private final int offset;
+
+        Doubles(DoubleBuffer d, int offset) {
+            this.d = d;
+            this.offset = offset;
+        }
+
+        @Override
+        void get(int from, double[] dst) {
+            d.get(offset + from, dst, 0, dst.length);
+        }
+
+        @Override
+        void put(int from, double[] src) {
+            d.put(offset + from, src, 0, src.length);
+        }
+
+        @Override
+        Values perThread() {
+            return this;
         }
     }
 

@@ -108,18 +108,11 @@ final class StandIns {
         for (INDArray a : args) if (a.rank() != 2) return null;
         long[] iArgs = df.iArgs();
         if (iArgs != null) for (long v : iArgs) if (v != 0) return null;
-        DynamicCustomOp mm = DynamicCustomOp.builder("matmul").build();
-        OpContext ctx = Nd4j.getExecutioner().buildContext();
         int o = read[0] ? 0 : 1;
-        if (o == 0) {
-            ctx.setInputArrays(args[2], args[1]);
-            ctx.setIArguments(0, 1);
-        } else {
-            ctx.setInputArrays(args[0], args[2]);
-            ctx.setIArguments(1, 0);
-        }
-        ctx.setOutputArrays(outs[o]);
-        return new StandIn(() -> Nd4j.exec(mm, ctx), new int[] {o}, true);
+        // transpose flags (a, b): dX = dz w^T, dW = x^T dz
+        Runnable product = o == 0 ? customOp("matmul", new INDArray[] {args[2], args[1]}, outs[0], 0, 1)
+                : customOp("matmul", new INDArray[] {args[0], args[2]}, outs[1], 1, 0);
+        return new StandIn(product, new int[] {o}, true);
     }
 
     /**
@@ -128,10 +121,16 @@ final class StandIns {
      * ulps, so not a checked stand-in).
      */
     static Runnable tanh(INDArray in, INDArray out) {
-        DynamicCustomOp op = DynamicCustomOp.builder("tanh").build();
+        return customOp("tanh", new INDArray[] {in}, out);
+    }
+
+    /** A libnd4j custom op bound once to its arrays and integer arguments, as a kernel (no shape inference per call). */
+    static Runnable customOp(String name, INDArray[] inputs, INDArray output, long... iArgs) {
+        DynamicCustomOp op = DynamicCustomOp.builder(name).build();
         OpContext ctx = Nd4j.getExecutioner().buildContext();
-        ctx.setInputArrays(in);
-        ctx.setOutputArrays(out);
+        ctx.setInputArrays(inputs);
+        ctx.setOutputArrays(output);
+        if (iArgs.length > 0) ctx.setIArguments(iArgs);
         return () -> Nd4j.exec(op, ctx);
     }
 
