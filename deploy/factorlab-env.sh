@@ -6,7 +6,7 @@ if [[ -z "${FACTORLAB_JAR:-}" ]]; then
   FACTORLAB_JAR="$(ls "$FACTORLAB_HOME"/spark-jobs/target/spark-jobs-*-spark.jar "$FACTORLAB_HOME"/factorlab-spark.jar 2>/dev/null | head -1 || true)"
 fi
 # Spark on JDK 17 (docs/deploy.md): the same flags as surefire and bin/factorlab, for driver and executors.
-FACTORLAB_JVM_OPTS="--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED \
+FACTORLAB_JVM_OPTS="--add-modules=jdk.incubator.vector --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED \
 --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED \
 --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED \
 --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED \

@@ -133,7 +133,7 @@ public final class CompiledGraph {
         return ops.size();
     }
 
-    /** Native op calls per call of the most recently used plan (ops minus identities and reshapes run as views). */
+    /** Native op calls per call of the most recently used plan (ops minus identities, pass-through gradients and reshapes run as views). */
     public int executedOpCount() {
         return lastPlan == null ? ops.size() : lastPlan.steps.size();
     }
@@ -194,6 +194,8 @@ public final class CompiledGraph {
     private static final Object STDOUT_LOCK = new Object();
     /** {@code -Dfactorlab.compiled.reshapeViews=false} runs every reshape as a copying op (A/B timing, diagnosis). */
     private static final boolean RESHAPE_VIEWS = Boolean.parseBoolean(System.getProperty("factorlab.compiled.reshapeViews", "true"));
+    /** {@code -Dfactorlab.compiled.passThrough=false} runs same-shape {@code add_bp} as an op (A/B timing, diagnosis). */
+    private static final boolean PASS_THROUGH = Boolean.parseBoolean(System.getProperty("factorlab.compiled.passThrough", "true"));
     private static final java.lang.management.ThreadMXBean THREAD_CPU = java.lang.management.ManagementFactory.getThreadMXBean();
 
     /** SameDiff prints one "Added differentiated op" line per op to System.out while it builds the backward graph. */
@@ -318,6 +320,10 @@ public final class CompiledGraph {
                     // both return their input: an alias, no copy (a stop-gradient only matters to the backward graph)
                     outs = new INDArray[] {args[0]};
                     ctx = null;
+                } else if (passesGradientThrough(df, args, outNames)) {
+                    // the gradient of x + y with x, y and z alike in shape is dL/dz for both: aliases, no copies
+                    outs = new INDArray[] {args[2], args[2]};
+                    ctx = null;
                 } else if (df instanceof CustomOp) {
                     DynamicCustomOp c = (DynamicCustomOp) df;
                     ctx.setArgs(args, c.iArgs(), c.dArgs(), c.tArgs(), c.bArgs());
@@ -385,6 +391,19 @@ public final class CompiledGraph {
                 for (INDArray o : outs) release(base(o), i, free, bufferEnd, pinned, seen);
             }
             for (var e : requested.entrySet()) results.put(e.getValue(), values.get(e.getKey()));
+        }
+
+        /**
+         * An {@code add_bp} whose operands and output gradient have one shape and type: both its outputs equal its
+         * gradient input. Not where an output is requested (callers update requested gradients in place).
+         */
+        private boolean passesGradientThrough(DifferentialFunction df, INDArray[] args, List<String> outNames) {
+            if (!PASS_THROUGH || !df.opName().equals("add_bp") || args.length != 3 || outNames.size() != 2) return false;
+            for (String o : outNames)
+                if (requested.containsKey(o) || graph.getVariable(o).dataType() != args[2].dataType()) return false;
+            for (int a = 0; a < 2; a++)
+                if (args[a].dataType() != args[2].dataType() || !Arrays.equals(args[a].shape(), args[2].shape())) return false;
+            return true;
         }
 
         private INDArray base(INDArray a) {

@@ -44,14 +44,16 @@ final class GroupNormKernel {
         double[] ga = perChannel(gamma, l.channels), be = perChannel(beta, l.channels);
         double[] sc = perSample(scale, l), sh = perSample(shift, l);
         Values xv = Values.of(x), yv = Values.of(y);
+        boolean floats = xv instanceof Floats && yv instanceof Floats;
         parallel(l.batch, (from, to) -> {
+            GroupLoops v = GroupLoops.create(l.groupSize, floats);
             Values xs = xv.perThread(), ys = yv.perThread();
-            double[] v = new double[l.groupSize], m = new double[2];
+            double[] m = new double[2];
             for (int b = from; b < to; b++)
                 for (int g = 0; g < groups; g++) {
                     int base = (b * groups + g) * l.groupSize;
-                    xs.get(base, v);
-                    double mean = moments(v, m);
+                    v.read(xs, base, false);
+                    double mean = v.moments(m);
                     double rstd = 1.0 / Math.sqrt(m[1] + eps);
                     for (int c = 0; c < l.perGroup; c++) {
                         int ch = g * l.perGroup + c, o = c * l.spatial;
@@ -61,9 +63,9 @@ final class GroupNormKernel {
                             a *= k;
                             s = s * k + sh[b * l.channels + ch];
                         }
-                        for (int i = o; i < o + l.spatial; i++) v[i] = v[i] * a + s;
+                        v.affine(o, o + l.spatial, a, s);
                     }
-                    ys.put(base, v);
+                    v.write(ys, base, false);
                 }
             return null;
         });
@@ -80,22 +82,24 @@ final class GroupNormKernel {
         double[] be = scale == null ? null : perChannel(beta, l.channels), sc = perSample(scale, l);
         double[] dsc = sc == null ? null : new double[sc.length], dsh = sc == null ? null : new double[sc.length];
         Values xv = Values.of(x), dv = Values.of(dy), ov = Values.of(dx);
+        boolean floats = xv instanceof Floats && dv instanceof Floats && ov instanceof Floats;
         double[][] partial = parallel(l.batch, (from, to) -> {
+            GroupLoops v = GroupLoops.create(l.groupSize, floats);
             Values xs = xv.perThread(), ds = dv.perThread(), os = ov.perThread();
-            double[] v = new double[l.groupSize], d = new double[l.groupSize], m = new double[2];
+            double[] m = new double[2];
             double[] sums = new double[2 * l.channels];   // dgamma then dbeta over this chunk's samples
             double[] k = new double[l.perGroup];          // 1 + scale per channel of the group
             for (int b = from; b < to; b++)
                 for (int g = 0; g < groups; g++) {
                     int base = (b * groups + g) * l.groupSize;
-                    xs.get(base, v);
-                    ds.get(base, d);
-                    double mean = moments(v, m);
+                    v.read(xs, base, false);
+                    v.read(ds, base, true);
+                    double mean = v.moments(m);
                     double rstd = 1.0 / Math.sqrt(m[1] + eps);
                     double gSum = 0, gxSum = 0;   // sums of g = dn gamma and of g xhat over the group (dn: dy through the scale)
                     for (int c = 0; c < l.perGroup; c++) {
                         int ch = g * l.perGroup + c, o = c * l.spatial;
-                        dotAndSum(d, v, o, o + l.spatial, mean, m);
+                        v.sumAndDot(o, o + l.spatial, mean, m);
                         double dySum = m[0], dyxSum = m[1] * rstd;
                         k[c] = 1;
                         if (sc != null) {
@@ -116,10 +120,9 @@ final class GroupNormKernel {
                     double k1 = gSum / l.groupSize, k2 = gxSum / l.groupSize * rstd;
                     for (int c = 0; c < l.perGroup; c++) {
                         int ch = g * l.perGroup + c, o = c * l.spatial;
-                        double a = rstd * ga[ch] * k[c], p = -rstd * k2, q = rstd * (mean * k2 - k1);
-                        for (int i = o; i < o + l.spatial; i++) d[i] = d[i] * a + v[i] * p + q;
+                        v.combine(o, o + l.spatial, rstd * ga[ch] * k[c], -rstd * k2, rstd * (mean * k2 - k1));
                     }
-                    os.put(base, d);
+                    v.write(os, base, true);
                 }
             return sums;
         });
@@ -134,56 +137,138 @@ final class GroupNormKernel {
     }
 
     /**
-     * Mean and biased variance of v in one pass ({@code m = {mean, variance}}; returns the mean). The sums are taken
-     * about v[0]: shifted data keep the variance accurate to double rounding when the mean is far from zero.
+     * The loops over one (sample, group) of x (and of dy, for the backward) held in a thread's scratch: {@link
+     * ScalarLoops} in doubles, or, for float32 arrays on a JVM started with {@code --add-modules jdk.incubator.vector}
+     * (as {@code bin/factorlab}, the tests and the deploy scripts start it), {@link SimdGroupLoops} in float SIMD
+     * lanes. {@code -Dfactorlab.simd=false} keeps the scalar loops.
      */
-    private static double moments(double[] v, double[] m) {
-        int n = v.length;
-        // four independent sums each: a floating-point add waits for the previous one, four chains keep the unit busy
-        double k = v[0], s0 = 0, s1 = 0, s2 = 0, s3 = 0, q0 = 0, q1 = 0, q2 = 0, q3 = 0;
-        int i = 0;
-        for (; i + 3 < n; i += 4) {
-            double a = v[i] - k, b = v[i + 1] - k, c = v[i + 2] - k, e = v[i + 3] - k;
-            s0 += a;
-            s1 += b;
-            s2 += c;
-            s3 += e;
-            q0 += a * a;
-            q1 += b * b;
-            q2 += c * c;
-            q3 += e * e;
+    interface GroupLoops {
+        /** Copies the group's values at {@code base} into the scratch: dy's if {@code dy}, else x's. */
+        void read(Values src, int base, boolean dy);
+
+        /** Writes the scratch back at {@code base}: dy's (holding dx) if {@code dy}, else x's (holding y). */
+        void write(Values dst, int base, boolean dy);
+
+        /** Mean and biased variance of x ({@code m = {mean, variance}}); returns the mean. */
+        double moments(double[] m);
+
+        /** {@code x = x a + s} over [from, to). */
+        void affine(int from, int to, double a, double s);
+
+        /** {@code m = {sum dy, sum dy (x - mean)}} over [from, to). */
+        void sumAndDot(int from, int to, double mean, double[] m);
+
+        /** {@code dy = dy a + x p + q} over [from, to). */
+        void combine(int from, int to, double a, double p, double q);
+
+        static GroupLoops create(int groupSize, boolean floats) {
+            return floats && SIMD != null ? SIMD.apply(groupSize) : new ScalarLoops(groupSize);
         }
-        for (; i < n; i++) {
-            double a = v[i] - k;
-            s0 += a;
-            q0 += a * a;
-        }
-        double shifted = (s0 + s1 + s2 + s3) / n;
-        m[0] = k + shifted;
-        m[1] = Math.max(0, (q0 + q1 + q2 + q3) / n - shifted * shifted);
-        return m[0];
     }
 
-    /** {@code m = {sum d[i], sum d[i] (v[i] - mean)}} over [from, to). */
-    private static void dotAndSum(double[] d, double[] v, int from, int to, double mean, double[] m) {
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0, p0 = 0, p1 = 0, p2 = 0, p3 = 0;
-        int i = from;
-        for (; i + 3 < to; i += 4) {
-            s0 += d[i];
-            s1 += d[i + 1];
-            s2 += d[i + 2];
-            s3 += d[i + 3];
-            p0 += d[i] * (v[i] - mean);
-            p1 += d[i + 1] * (v[i + 1] - mean);
-            p2 += d[i + 2] * (v[i + 2] - mean);
-            p3 += d[i + 3] * (v[i + 3] - mean);
+    /** SIMD loops where the JVM has the vector module (loaded reflectively: the class needs the module), else null. */
+    private static final java.util.function.IntFunction<GroupLoops> SIMD = simd();
+
+    private static java.util.function.IntFunction<GroupLoops> simd() {
+        if (!Boolean.parseBoolean(System.getProperty("factorlab.simd", "true"))) return null;
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) return null;
+        try {
+            var constructor = Class.forName("org.factorlab.nn.SimdGroupLoops").getDeclaredConstructor(int.class);
+            return n -> {
+                try {
+                    return (GroupLoops) constructor.newInstance(n);
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException("GroupNorm: SIMD loops", e);
+                }
+            };
+        } catch (ReflectiveOperationException | LinkageError e) {
+            return null;
         }
-        for (; i < to; i++) {
-            s0 += d[i];
-            p0 += d[i] * (v[i] - mean);
+    }
+
+    /** Whether float32 GroupNorm runs in SIMD lanes in this JVM. */
+    static boolean simdLoops() {
+        return SIMD != null;
+    }
+
+    /** The loops in doubles, four independent sums each (a floating-point add waits for the previous one). */
+    static final class ScalarLoops implements GroupLoops {
+        private final double[] v, d;
+
+        ScalarLoops(int n) {
+            v = new double[n];
+            d = new double[n];
         }
-        m[0] = s0 + s1 + s2 + s3;
-        m[1] = p0 + p1 + p2 + p3;
+
+        @Override
+        public void read(Values src, int base, boolean dy) {
+            src.get(base, dy ? d : v);
+        }
+
+        @Override
+        public void write(Values dst, int base, boolean dy) {
+            dst.put(base, dy ? d : v);
+        }
+
+        /** One pass; the sums are taken about v[0], so the variance keeps double accuracy when the mean is far from 0. */
+        @Override
+        public double moments(double[] m) {
+            int n = v.length;
+            double k = v[0], s0 = 0, s1 = 0, s2 = 0, s3 = 0, q0 = 0, q1 = 0, q2 = 0, q3 = 0;
+            int i = 0;
+            for (; i + 3 < n; i += 4) {
+                double a = v[i] - k, b = v[i + 1] - k, c = v[i + 2] - k, e = v[i + 3] - k;
+                s0 += a;
+                s1 += b;
+                s2 += c;
+                s3 += e;
+                q0 += a * a;
+                q1 += b * b;
+                q2 += c * c;
+                q3 += e * e;
+            }
+            for (; i < n; i++) {
+                double a = v[i] - k;
+                s0 += a;
+                q0 += a * a;
+            }
+            double shifted = (s0 + s1 + s2 + s3) / n;
+            m[0] = k + shifted;
+            m[1] = Math.max(0, (q0 + q1 + q2 + q3) / n - shifted * shifted);
+            return m[0];
+        }
+
+        @Override
+        public void affine(int from, int to, double a, double s) {
+            for (int i = from; i < to; i++) v[i] = v[i] * a + s;
+        }
+
+        @Override
+        public void sumAndDot(int from, int to, double mean, double[] m) {
+            double s0 = 0, s1 = 0, s2 = 0, s3 = 0, p0 = 0, p1 = 0, p2 = 0, p3 = 0;
+            int i = from;
+            for (; i + 3 < to; i += 4) {
+                s0 += d[i];
+                s1 += d[i + 1];
+                s2 += d[i + 2];
+                s3 += d[i + 3];
+                p0 += d[i] * (v[i] - mean);
+                p1 += d[i + 1] * (v[i + 1] - mean);
+                p2 += d[i + 2] * (v[i + 2] - mean);
+                p3 += d[i + 3] * (v[i + 3] - mean);
+            }
+            for (; i < to; i++) {
+                s0 += d[i];
+                p0 += d[i] * (v[i] - mean);
+            }
+            m[0] = s0 + s1 + s2 + s3;
+            m[1] = p0 + p1 + p2 + p3;
+        }
+
+        @Override
+        public void combine(int from, int to, double a, double p, double q) {
+            for (int i = from; i < to; i++) d[i] = d[i] * a + v[i] * p + q;
+        }
     }
 
     /** Shape facts of a GroupNorm input, checked. */
@@ -233,7 +318,7 @@ final class GroupNormKernel {
      * over its memory (made once per call: absolute bulk reads and writes of disjoint runs can share it across threads).
      * The float path converts through a scratch array of its own: each thread takes {@link #perThread()}.
      */
-    private abstract static class Values {
+    abstract static class Values {
         abstract void get(int from, double[] dst);
 
         abstract void put(int from, double[] src);
@@ -255,7 +340,7 @@ final class GroupNormKernel {
         }
     }
 
-    private static final class Floats extends Values {
+    static final class Floats extends Values {
         private final FloatBuffer f;
         private final int offset;
         private float[] scratch = new float[0];
@@ -287,6 +372,15 @@ final class GroupNormKernel {
         @Override
         Values perThread() {
             return new Floats(f, offset);
+        }
+
+        /** The float values at [from, from + n) into dst[0, n), unconverted. */
+        void getFloats(int from, float[] dst, int n) {
+            f.get(offset + from, dst, 0, n);
+        }
+
+        void putFloats(int from, float[] src, int n) {
+            f.put(offset + from, src, 0, n);
         }
     }
 

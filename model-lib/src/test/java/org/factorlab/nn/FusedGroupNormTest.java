@@ -44,6 +44,39 @@ class FusedGroupNormTest {
         for (String k : fused.keySet()) assertEquals(fused.get(k), again.get(k), k + " differs between two identical runs");
     }
 
+    /**
+     * float32 arrays run in SIMD lanes (the tests' JVM has the vector module, as {@code bin/factorlab}'s does): values
+     * and all five gradients equal the double kernel's on the same values to float rounding, on groups that are not a
+     * multiple of the lane width, and with a mean 300 standard deviations from zero.
+     */
+    @Test
+    void simdFloatLoopsGiveTheDoubleKernelsValues() {
+        assertTrue(GroupNormKernel.simdLoops(), "the test JVM lacks --add-modules jdk.incubator.vector (pom.xml jvm.opens)");
+        int[][] shapes = {{2, 6, 3, 5, 3}, {3, 64, 8, 8, 8}, {2, 32, 7, 6, 8}, {4, 8, 1, 1, 2}};
+        for (double mean : new double[] {0, 300})
+            for (int[] sh : shapes) {
+                int b = sh[0], c = sh[1], groups = sh[4];
+                Nd4j.getRandom().setSeed(7);
+                INDArray x = Nd4j.randn(DataType.FLOAT, b, c, sh[2], sh[3]).addi(mean), dy = Nd4j.randn(DataType.FLOAT, b, c, sh[2], sh[3]);
+                INDArray gamma = Nd4j.rand(DataType.FLOAT, c).addi(0.5), beta = Nd4j.randn(DataType.FLOAT, c);
+                INDArray scale = Nd4j.randn(DataType.FLOAT, b, c).muli(0.3), shift = Nd4j.randn(DataType.FLOAT, b, c);
+                INDArray[] in = {x, gamma, beta, scale, shift, dy};
+                INDArray[] simd = kernelOutputs(in, groups), exact = kernelOutputs(java.util.Arrays.stream(in).map(a -> a.castTo(DataType.DOUBLE)).toArray(INDArray[]::new), groups);
+                String[] names = {"y", "dx", "dgamma", "dbeta", "dscale", "dshift"};
+                for (int i = 0; i < names.length; i++)
+                    assertClose(exact[i], simd[i].castTo(DataType.DOUBLE), 2e-6, java.util.Arrays.toString(sh) + " mean " + mean + " " + names[i]);
+            }
+    }
+
+    /** {y, dx, dgamma, dbeta, dscale, dshift} of the kernel on {x, gamma, beta, scale, shift, dy}, in their type. */
+    private static INDArray[] kernelOutputs(INDArray[] in, int groups) {
+        INDArray x = in[0], gamma = in[1], beta = in[2], scale = in[3], shift = in[4], dy = in[5];
+        INDArray[] out = {x.like(), x.like(), gamma.like(), beta.like(), scale.like(), shift.like()};
+        GroupNormKernel.forward(x, gamma, beta, scale, shift, groups, 1e-5, out[0]);
+        GroupNormKernel.backward(x, gamma, beta, scale, dy, groups, 1e-5, out[1], out[2], out[3], out[4], out[5]);
+        return out;
+    }
+
     @Test
     void kernelReadsViewsAtTheirOffsets() {
         INDArray x = Nd4j.randn(DataType.DOUBLE, 2, 4, 3, 3), dy = Nd4j.randn(DataType.DOUBLE, 2, 4, 3, 3);

@@ -45,6 +45,33 @@ class StandInsTest {
         return g.profile().keySet();
     }
 
+    /**
+     * A same-shape {@code add_bp} runs no op: both its gradients are its input gradient, aliased. The gradients stay
+     * SameDiff's over calls with new inputs (the aliased buffer must live as long as both aliases are read); a
+     * broadcasting add keeps its op.
+     */
+    @Test
+    void sameShapeAddPassesItsGradientThroughWithoutAnOp() {
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 6);
+        SDVariable v = sd.var("v", Nd4j.linspace(-0.5, 1, 6, DataType.FLOAT).reshape(1, 6));
+        SDVariable a = x.mul(v);
+        SDVariable z = a.add(a.mul(a)).add(v);   // same-shape add, then a broadcasting one
+        z.mul(x).mul(z).sum("loss");
+        sd.setLossVariables("loss");
+        CompiledGraph g = CompiledGraph.gradients(sd, List.of("loss"), List.of("v"));
+        g.setProfiling(true);
+        for (int call = 0; call < 3; call++) {
+            INDArray xv = Nd4j.randn(DataType.FLOAT, 5, 6).muli(call + 1);
+            INDArray want = sd.calculateGradients(Map.of("x", xv), List.of("v")).get("v");
+            INDArray got = g.run(Map.of("x", xv)).get("v");
+            assertTrue(want.equalsWithEps(got, 1e-5), "call " + call + ": " + want + " vs " + got);
+        }
+        Set<String> ops = g.profile().keySet();
+        assertTrue(ops.contains("add_bp*"), "the broadcasting add's backward runs: " + ops);
+        assertEquals(g.opCount() - 1, g.executedOpCount(), "one add_bp passes through: " + ops);
+    }
+
     @Test
     void reluBackwardStandsIn() {
         var ops = compiledOps(h -> h.getSameDiff().nn().relu(h, 0.0), false);
