@@ -3,6 +3,7 @@ package org.factorlab.nn;
 import java.util.List;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarAdd;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarMultiplication;
@@ -74,6 +75,9 @@ final class FusedSilu {
 
         static Runnable kernel(INDArray[] args, INDArray[] outs) {
             INDArray x = args[0], y = outs[0], s = outs[1];
+            SimdKernels simd = SimdKernels.get();
+            if (simd != null && simdable(x, y, s))
+                return elementwise(new INDArray[] {x}, new INDArray[] {y, s}, (a, n) -> simd.siluForward(a[0], a[1], a[2], n));
             MulOp product = new MulOp(x, s, y);
             if (x.rank() < 2 || x.length() / x.size(0) < VECTORISED_SIGMOID) {
                 Sigmoid sigmoid = new Sigmoid(x, s);
@@ -119,6 +123,9 @@ final class FusedSilu {
         /** dx = dy (s + y (1 - s)), built in dx's own buffer. */
         static Runnable kernel(INDArray[] args, INDArray[] outs) {
             INDArray s = args[0], y = args[1], dy = args[2], dx = outs[0];
+            SimdKernels simd = SimdKernels.get();
+            if (simd != null && simdable(s, y, dy, dx))
+                return elementwise(new INDArray[] {s, y, dy}, new INDArray[] {dx}, (a, n) -> simd.siluBackward(a[0], a[1], a[2], a[3], n));
             ScalarReverseSubtraction oneMinusS = new ScalarReverseSubtraction(s, dx, 1.0);
             MulOp timesY = new MulOp(dx, y, dx), timesDy = new MulOp(dx, dy, dx);
             AddOp plusS = new AddOp(dx, s, dx);
@@ -129,5 +136,41 @@ final class FusedSilu {
                 Nd4j.exec(timesDy);
             };
         }
+    }
+
+    /** float32 c-ordered contiguous arrays of one length: what the SIMD kernels take. */
+    private static boolean simdable(INDArray... arrays) {
+        for (INDArray a : arrays)
+            if (a.dataType() != DataType.FLOAT || a.length() != arrays[0].length() || a.length() > Integer.MAX_VALUE
+                    || !GroupNormKernel.rowMajorContiguous(a)) return false;
+        return true;
+    }
+
+    /** Values per block copied to the heap for the SIMD kernels (4 arrays of them stay in a core's L2 cache). */
+    private static final int BLOCK = 4_096;
+    /** Per thread: room for the blocks of up to four arrays. */
+    private static final ThreadLocal<float[][]> BLOCKS = ThreadLocal.withInitial(() -> new float[4][BLOCK]);
+
+    private interface BlockKernel {
+        /** Reads the inputs' blocks from {@code a[0..]} and writes the outputs' into the arrays after them. */
+        void run(float[][] a, int n);
+    }
+
+    /** An element-wise kernel over blocks of {@code ins} and {@code outs}, spread over the native threads. */
+    private static Runnable elementwise(INDArray[] ins, INDArray[] outs, BlockKernel kernel) {
+        GroupNormKernel.Floats[] in = new GroupNormKernel.Floats[ins.length], out = new GroupNormKernel.Floats[outs.length];
+        for (int i = 0; i < ins.length; i++) in[i] = (GroupNormKernel.Floats) GroupNormKernel.Values.of(ins[i]);
+        for (int o = 0; o < outs.length; o++) out[o] = (GroupNormKernel.Floats) GroupNormKernel.Values.of(outs[o]);
+        int n = (int) ins[0].length(), blocks = (n + BLOCK - 1) / BLOCK;
+        return () -> GroupNormKernel.parallel(blocks, (from, to) -> {
+            float[][] a = BLOCKS.get();
+            for (int b = from; b < to; b++) {
+                int off = b * BLOCK, len = Math.min(BLOCK, n - off);
+                for (int i = 0; i < in.length; i++) in[i].getFloats(off, a[i], len);
+                kernel.run(a, len);
+                for (int o = 0; o < out.length; o++) out[o].putFloats(off, a[in.length + o], len);
+            }
+            return null;
+        });
     }
 }

@@ -138,9 +138,8 @@ final class GroupNormKernel {
 
     /**
      * The loops over one (sample, group) of x (and of dy, for the backward) held in a thread's scratch: {@link
-     * ScalarLoops} in doubles, or, for float32 arrays on a JVM started with {@code --add-modules jdk.incubator.vector}
-     * (as {@code bin/factorlab}, the tests and the deploy scripts start it), {@link SimdGroupLoops} in float SIMD
-     * lanes. {@code -Dfactorlab.simd=false} keeps the scalar loops.
+     * ScalarLoops} in doubles, or, for float32 arrays where {@link SimdKernels} are available, {@link SimdGroupLoops}
+     * in float SIMD lanes.
      */
     interface GroupLoops {
         /** Copies the group's values at {@code base} into the scratch: dy's if {@code dy}, else x's. */
@@ -162,33 +161,9 @@ final class GroupNormKernel {
         void combine(int from, int to, double a, double p, double q);
 
         static GroupLoops create(int groupSize, boolean floats) {
-            return floats && SIMD != null ? SIMD.apply(groupSize) : new ScalarLoops(groupSize);
+            SimdKernels simd = SimdKernels.get();
+            return floats && simd != null ? simd.groupLoops(groupSize) : new ScalarLoops(groupSize);
         }
-    }
-
-    /** SIMD loops where the JVM has the vector module (loaded reflectively: the class needs the module), else null. */
-    private static final java.util.function.IntFunction<GroupLoops> SIMD = simd();
-
-    private static java.util.function.IntFunction<GroupLoops> simd() {
-        if (!Boolean.parseBoolean(System.getProperty("factorlab.simd", "true"))) return null;
-        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) return null;
-        try {
-            var constructor = Class.forName("org.factorlab.nn.SimdGroupLoops").getDeclaredConstructor(int.class);
-            return n -> {
-                try {
-                    return (GroupLoops) constructor.newInstance(n);
-                } catch (ReflectiveOperationException e) {
-                    throw new IllegalStateException("GroupNorm: SIMD loops", e);
-                }
-            };
-        } catch (ReflectiveOperationException | LinkageError e) {
-            return null;
-        }
-    }
-
-    /** Whether float32 GroupNorm runs in SIMD lanes in this JVM. */
-    static boolean simdLoops() {
-        return SIMD != null;
     }
 
     /** The loops in doubles, four independent sums each (a floating-point add waits for the previous one). */
@@ -286,7 +261,7 @@ final class GroupNormKernel {
     }
 
     /** c-order strides on every dimension longer than 1 (a size-1 dimension's stride is never used). */
-    private static boolean rowMajorContiguous(INDArray a) {
+    static boolean rowMajorContiguous(INDArray a) {
         long expected = 1;
         for (int d = a.rank() - 1; d >= 0; d--) {
             if (a.size(d) > 1 && a.stride(d) != expected) return false;
@@ -409,7 +384,7 @@ final class GroupNormKernel {
         }
     }
 
-    private interface Range<T> {
+    interface Range<T> {
         T run(int from, int to);
     }
 
@@ -421,7 +396,7 @@ final class GroupNormKernel {
      * up to (native threads - 1) helpers from the common pool claim chunks in turn: a helper that starts late finds
      * nothing left and the caller never waits for it, so two threads are never slower than one.
      */
-    private static double[][] parallel(int n, Range<double[]> body) {
+    static double[][] parallel(int n, Range<double[]> body) {
         int chunks = Math.max(1, Math.min(n, CHUNKS));
         double[][] out = new double[chunks][];
         int helpers = Math.min(chunks, Nd4j.getEnvironment().maxMasterThreads()) - 1;
