@@ -64,7 +64,7 @@ public final class Blocks {
         int cin = in.channels();
         int h0 = in.height(), w0 = in.width();
         SDVariable x = in.x();
-        SDVariable h = silu(groupNorm(s.child("in_norm"), x, cin, h0, w0, Layers.groupsFor(cin, groupsPref), Layers.GROUP_NORM_EPS));
+        SDVariable h = Layers.groupNormSilu(s.child("in_norm"), x, cin, h0, w0, Layers.groupsFor(cin, groupsPref), Layers.GROUP_NORM_EPS, null, null);
         int hh = h0, ww = w0;
         if (resample == Resample.UP) {
             h = Layers.upsampleNearest2(h);
@@ -80,12 +80,16 @@ public final class Blocks {
         h = conv2d(s.child("in_conv"), h, cin, cout, 3, 1, 1, false);
         SDVariable e = linear(s.child("emb"), silu(emb), embDim, 2 * cout, true, false);
         int g = Layers.groupsFor(cout, groupsPref);
-        h = groupNorm(s.child("out_norm"), h, cout, hh, ww, g, Layers.GROUP_NORM_EPS, columns(e, 0, cout), columns(e, cout, 2 * cout));
-        if (cond != null) {
+        SDVariable scale = columns(e, 0, cout), shift = columns(e, cout, 2 * cout);
+        if (cond == null) {
+            h = Layers.groupNormSilu(s.child("out_norm"), h, cout, hh, ww, g, Layers.GROUP_NORM_EPS, scale, shift);
+        } else {
+            // AdaGN: the tokens' own scale-shift comes between the norm and the activation
+            h = groupNorm(s.child("out_norm"), h, cout, hh, ww, g, Layers.GROUP_NORM_EPS, scale, shift);
             SDVariable c = linear(s.child("cond"), cond, condDim, 2 * cout, true, false);
-            h = h.mul(columns(c, 0, cout).reshape(-1, cout, 1, 1).add(1.0)).add(columns(c, cout, 2 * cout).reshape(-1, cout, 1, 1));
+            h = silu(h.mul(columns(c, 0, cout).reshape(-1, cout, 1, 1).add(1.0)).add(columns(c, cout, 2 * cout).reshape(-1, cout, 1, 1)));
         }
-        h = conv2d(s.child("out_conv"), silu(h), cout, cout, 3, 1, 1, true);
+        h = conv2d(s.child("out_conv"), h, cout, cout, 3, 1, 1, true);
         SDVariable skip = cin == cout ? x : conv2d(s.child("skip"), x, cin, cout, 1, 1, 0, false);
         return new Feature(skip.add(h), cout, hh, ww);
     }

@@ -24,21 +24,28 @@ final class FusedGroupNorm {
     private FusedGroupNorm() {
     }
 
-    /** {@code scale} and {@code shift}: both null, or both [B, C]. */
-    static SDVariable apply(SDVariable x, SDVariable gamma, SDVariable beta, SDVariable scale, SDVariable shift, int groups, double eps) {
+    /**
+     * {@code scale} and {@code shift}: both null, or both [B, C]. With {@code silu}, SiLU follows in the same op (its
+     * second output is the sigmoid, kept for the backward).
+     */
+    static SDVariable apply(SDVariable x, SDVariable gamma, SDVariable beta, SDVariable scale, SDVariable shift, int groups, double eps,
+                            boolean silu) {
         if ((scale == null) != (shift == null)) throw new IllegalArgumentException("GroupNorm: a scale needs a shift and the other way round");
         SDVariable[] args = scale == null ? new SDVariable[] {x, gamma, beta} : new SDVariable[] {x, gamma, beta, scale, shift};
-        return new Forward(x.getSameDiff(), args, groups, eps).outputVariable();
+        return new Forward(x.getSameDiff(), args, groups, eps, silu).outputVariables()[0];
     }
 
-    /** Both ops carry the group count as their integer argument and epsilon as their float argument. */
+    /**
+     * Both ops carry the group count and whether SiLU follows (1) as their integer arguments, and epsilon as their
+     * float argument.
+     */
     private abstract static class GroupOp extends FusedOps.Op {
         GroupOp() {
         }
 
-        GroupOp(SameDiff sd, SDVariable[] args, int groups, double eps) {
+        GroupOp(SameDiff sd, SDVariable[] args, int groups, double eps, boolean silu) {
             super(sd, args);
-            addIArgument(groups);
+            addIArgument(groups, silu ? 1 : 0);
             addTArgument(eps);
         }
 
@@ -46,15 +53,19 @@ final class FusedGroupNorm {
             return (int) iArgs()[0];
         }
 
+        boolean silu() {
+            return iArgs().length > 1 && iArgs()[1] == 1;
+        }
+
         double eps() {
             return tArgs()[0];
         }
     }
 
-    /** Inputs {x, gamma, beta} or {x, gamma, beta, scale, shift}; output y. */
+    /** Inputs {x, gamma, beta} or {x, gamma, beta, scale, shift}; output y, and with SiLU also sigmoid. */
     public static final class Forward extends GroupOp {
-        Forward(SameDiff sd, SDVariable[] args, int groups, double eps) {
-            super(sd, args, groups, eps);
+        Forward(SameDiff sd, SDVariable[] args, int groups, double eps, boolean silu) {
+            super(sd, args, groups, eps, silu);
         }
 
         /** For SameDiff's reflective copies. */
@@ -68,31 +79,35 @@ final class FusedGroupNorm {
 
         @Override
         int[] outputsLike(int inputs) {
-            return new int[] {0};
+            return silu() ? new int[] {0, 0} : new int[] {0};
         }
 
+        /** The sigmoid output is only read by the backward: its gradient is never used. */
         @Override
         public List<SDVariable> doDiff(List<SDVariable> grads) {
             SDVariable[] a = args();
-            SDVariable[] in = a.length == 3 ? new SDVariable[] {a[0], a[1], a[2], grads.get(0)} : new SDVariable[] {a[0], a[1], a[2], grads.get(0), a[3]};
-            return List.of(new Backward(sameDiff, in, groups(), eps()).outputVariables());
+            List<SDVariable> in = new java.util.ArrayList<>(List.of(a[0], a[1], a[2], grads.get(0)));
+            if (a.length == 5) in.add(a[3]);
+            if (silu()) in.addAll(List.of(outputVariables()[1], outputVariables()[0]));
+            return List.of(new Backward(sameDiff, in.toArray(new SDVariable[0]), groups(), eps(), silu()).outputVariables());
         }
 
         Runnable kernel(INDArray[] args, INDArray[] outs) {
             int groups = groups();
             double eps = eps();
             INDArray scale = args.length == 5 ? args[3] : null, shift = args.length == 5 ? args[4] : null;
-            return () -> GroupNormKernel.forward(args[0], args[1], args[2], scale, shift, groups, eps, outs[0]);
+            INDArray sigmoid = silu() ? outs[1] : null;
+            return () -> GroupNormKernel.forward(args[0], args[1], args[2], scale, shift, groups, eps, outs[0], sigmoid);
         }
     }
 
     /**
-     * Inputs {x, gamma, beta, dy} or {x, gamma, beta, dy, scale}; outputs {dx, dgamma, dbeta} or {dx, dgamma, dbeta,
-     * dscale, dshift}.
+     * Inputs {x, gamma, beta, dy} or {x, gamma, beta, dy, scale}, with SiLU then the forward's {sigmoid, y}; outputs
+     * {dx, dgamma, dbeta} or {dx, dgamma, dbeta, dscale, dshift}.
      */
     public static final class Backward extends GroupOp {
-        Backward(SameDiff sd, SDVariable[] args, int groups, double eps) {
-            super(sd, args, groups, eps);
+        Backward(SameDiff sd, SDVariable[] args, int groups, double eps, boolean silu) {
+            super(sd, args, groups, eps, silu);
         }
 
         /** For SameDiff's reflective copies. */
@@ -104,18 +119,24 @@ final class FusedGroupNorm {
             return BACKWARD_OP;
         }
 
+        /** Inputs before the SiLU pair: 4, or 5 with a scale. */
+        private int plain(int inputs) {
+            return silu() ? inputs - 2 : inputs;
+        }
+
         @Override
         int[] outputsLike(int inputs) {
-            return inputs == 4 ? new int[] {0, 1, 1} : new int[] {0, 1, 1, 4, 4};
+            return plain(inputs) == 4 ? new int[] {0, 1, 1} : new int[] {0, 1, 1, 4, 4};
         }
 
         Runnable kernel(INDArray[] args, INDArray[] outs) {
             int groups = groups();
             double eps = eps();
-            if (args.length == 4)
-                return () -> GroupNormKernel.backward(args[0], args[1], args[2], null, args[3], groups, eps, outs[0], outs[1], outs[2], null, null);
-            return () -> GroupNormKernel.backward(args[0], args[1], args[2], args[4], args[3], groups, eps, outs[0], outs[1], outs[2], outs[3],
-                    outs[4]);
+            int n = plain(args.length);
+            INDArray scale = n == 5 ? args[4] : null, sigmoid = silu() ? args[n] : null, y = silu() ? args[n + 1] : null;
+            INDArray dscale = n == 5 ? outs[3] : null, dshift = n == 5 ? outs[4] : null;
+            return () -> GroupNormKernel.backward(args[0], args[1], args[2], scale, args[3], sigmoid, y, groups, eps, outs[0], outs[1], outs[2],
+                    dscale, dshift);
         }
     }
 }

@@ -40,19 +40,29 @@ final class GroupNormKernel {
      * {@code y = y * (1 + scale) + shift}; {@code gamma}, {@code beta} of length C.
      */
     static void forward(INDArray x, INDArray gamma, INDArray beta, INDArray scale, INDArray shift, int groups, double eps, INDArray y) {
+        forward(x, gamma, beta, scale, shift, groups, eps, y, null);
+    }
+
+    /**
+     * With {@code sigmoid} not null, SiLU follows in the same pass: y holds {@code n sigmoid(n)} of the normalised
+     * {@code n} above and {@code sigmoid} holds {@code sigmoid(n)} (kept for the backward), so n itself never goes
+     * to memory.
+     */
+    static void forward(INDArray x, INDArray gamma, INDArray beta, INDArray scale, INDArray shift, int groups, double eps, INDArray y,
+                        INDArray sigmoid) {
         Layout l = Layout.of(x, groups);
         double[] ga = perChannel(gamma, l.channels), be = perChannel(beta, l.channels);
         double[] sc = perSample(scale, l), sh = perSample(shift, l);
-        Values xv = Values.of(x), yv = Values.of(y);
-        boolean floats = xv instanceof Floats && yv instanceof Floats;
+        Values xv = Values.of(x), yv = Values.of(y), sv = sigmoid == null ? null : Values.of(sigmoid);
+        boolean floats = xv instanceof Floats && yv instanceof Floats && (sv == null || sv instanceof Floats);
         parallel(l.batch, (from, to) -> {
             GroupLoops v = GroupLoops.create(l.groupSize, floats);
-            Values xs = xv.perThread(), ys = yv.perThread();
+            Values xs = xv.perThread(), ys = yv.perThread(), ss = sv == null ? null : sv.perThread();
             double[] m = new double[2];
             for (int b = from; b < to; b++)
                 for (int g = 0; g < groups; g++) {
                     int base = (b * groups + g) * l.groupSize;
-                    v.read(xs, base, false);
+                    v.read(xs, base, Slot.X);
                     double mean = v.moments(m);
                     double rstd = 1.0 / Math.sqrt(m[1] + eps);
                     for (int c = 0; c < l.perGroup; c++) {
@@ -65,7 +75,11 @@ final class GroupNormKernel {
                         }
                         v.affine(o, o + l.spatial, a, s);
                     }
-                    v.write(ys, base, false);
+                    if (ss != null) {
+                        v.silu();
+                        v.write(ss, base, Slot.SIGMOID);
+                    }
+                    v.write(ys, base, Slot.X);
                 }
             return null;
         });
@@ -77,23 +91,41 @@ final class GroupNormKernel {
      */
     static void backward(INDArray x, INDArray gamma, INDArray beta, INDArray scale, INDArray dy, int groups, double eps,
                          INDArray dx, INDArray dgamma, INDArray dbeta, INDArray dscale, INDArray dshift) {
+        backward(x, gamma, beta, scale, dy, null, null, groups, eps, dx, dgamma, dbeta, dscale, dshift);
+    }
+
+    /**
+     * The backward of the forward with SiLU: {@code sigmoid} and {@code y} are that forward's outputs and {@code dy}
+     * the gradient of y; both null for plain GroupNorm.
+     */
+    static void backward(INDArray x, INDArray gamma, INDArray beta, INDArray scale, INDArray dy, INDArray sigmoid, INDArray y, int groups,
+                         double eps, INDArray dx, INDArray dgamma, INDArray dbeta, INDArray dscale, INDArray dshift) {
+        if ((sigmoid == null) != (y == null)) throw new IllegalArgumentException("GroupNorm-SiLU backward: needs both sigmoid and y, or neither");
         Layout l = Layout.of(x, groups);
         double[] ga = perChannel(gamma, l.channels);
         double[] be = scale == null ? null : perChannel(beta, l.channels), sc = perSample(scale, l);
         double[] dsc = sc == null ? null : new double[sc.length], dsh = sc == null ? null : new double[sc.length];
         Values xv = Values.of(x), dv = Values.of(dy), ov = Values.of(dx);
-        boolean floats = xv instanceof Floats && dv instanceof Floats && ov instanceof Floats;
+        Values sv = sigmoid == null ? null : Values.of(sigmoid), yv = y == null ? null : Values.of(y);
+        boolean floats = xv instanceof Floats && dv instanceof Floats && ov instanceof Floats && (sv == null || sv instanceof Floats && yv instanceof Floats);
         double[][] partial = parallel(l.batch, (from, to) -> {
             GroupLoops v = GroupLoops.create(l.groupSize, floats);
             Values xs = xv.perThread(), ds = dv.perThread(), os = ov.perThread();
+            Values ss = sv == null ? null : sv.perThread(), ys = yv == null ? null : yv.perThread();
             double[] m = new double[2];
             double[] sums = new double[2 * l.channels];   // dgamma then dbeta over this chunk's samples
             double[] k = new double[l.perGroup];          // 1 + scale per channel of the group
             for (int b = from; b < to; b++)
                 for (int g = 0; g < groups; g++) {
                     int base = (b * groups + g) * l.groupSize;
-                    v.read(xs, base, false);
-                    v.read(ds, base, true);
+                    v.read(xs, base, Slot.X);
+                    v.read(ds, base, Slot.DY);
+                    if (ss != null) {
+                        // dy of the normalised n from dy of y = n sigmoid(n)
+                        v.read(ss, base, Slot.SIGMOID);
+                        v.read(ys, base, Slot.Y);
+                        v.siluBackward();
+                    }
                     double mean = v.moments(m);
                     double rstd = 1.0 / Math.sqrt(m[1] + eps);
                     double gSum = 0, gxSum = 0;   // sums of g = dn gamma and of g xhat over the group (dn: dy through the scale)
@@ -122,7 +154,7 @@ final class GroupNormKernel {
                         int ch = g * l.perGroup + c, o = c * l.spatial;
                         v.combine(o, o + l.spatial, rstd * ga[ch] * k[c], -rstd * k2, rstd * (mean * k2 - k1));
                     }
-                    v.write(os, base, true);
+                    v.write(os, base, Slot.DY);
                 }
             return sums;
         });
@@ -141,12 +173,15 @@ final class GroupNormKernel {
      * ScalarLoops} in doubles, or, for float32 arrays where {@link SimdKernels} are available, {@link SimdGroupLoops}
      * in float SIMD lanes.
      */
-    interface GroupLoops {
-        /** Copies the group's values at {@code base} into the scratch: dy's if {@code dy}, else x's. */
-        void read(Values src, int base, boolean dy);
+    /** The scratch arrays of a group: x (y after the forward), dy (dx after the backward), SiLU's sigmoid and y. */
+    enum Slot { X, DY, SIGMOID, Y }
 
-        /** Writes the scratch back at {@code base}: dy's (holding dx) if {@code dy}, else x's (holding y). */
-        void write(Values dst, int base, boolean dy);
+    interface GroupLoops {
+        /** Copies the group's values at {@code base} into the slot's scratch. */
+        void read(Values src, int base, Slot slot);
+
+        /** Writes the slot's scratch back at {@code base}. */
+        void write(Values dst, int base, Slot slot);
 
         /** Mean and biased variance of x ({@code m = {mean, variance}}); returns the mean. */
         double moments(double[] m);
@@ -160,6 +195,12 @@ final class GroupNormKernel {
         /** {@code dy = dy a + x p + q} over [from, to). */
         void combine(int from, int to, double a, double p, double q);
 
+        /** {@code SIGMOID = sigmoid(x)}, then {@code x = x sigmoid(x)}, over the group. */
+        void silu();
+
+        /** {@code dy = dy (s + y (1 - s))} over the group, s and y from the SIGMOID and Y slots. */
+        void siluBackward();
+
         static GroupLoops create(int groupSize, boolean floats) {
             SimdKernels simd = SimdKernels.get();
             return floats && simd != null ? simd.groupLoops(groupSize) : new ScalarLoops(groupSize);
@@ -169,20 +210,45 @@ final class GroupNormKernel {
     /** The loops in doubles, four independent sums each (a floating-point add waits for the previous one). */
     static final class ScalarLoops implements GroupLoops {
         private final double[] v, d;
+        private double[] sig, y;
 
         ScalarLoops(int n) {
             v = new double[n];
             d = new double[n];
         }
 
-        @Override
-        public void read(Values src, int base, boolean dy) {
-            src.get(base, dy ? d : v);
+        private double[] slot(Slot slot) {
+            return switch (slot) {
+                case X -> v;
+                case DY -> d;
+                case SIGMOID -> sig == null ? sig = new double[v.length] : sig;
+                case Y -> y == null ? y = new double[v.length] : y;
+            };
         }
 
         @Override
-        public void write(Values dst, int base, boolean dy) {
-            dst.put(base, dy ? d : v);
+        public void read(Values src, int base, Slot slot) {
+            src.get(base, slot(slot));
+        }
+
+        @Override
+        public void write(Values dst, int base, Slot slot) {
+            dst.put(base, slot(slot));
+        }
+
+        @Override
+        public void silu() {
+            double[] s = slot(Slot.SIGMOID);
+            for (int i = 0; i < v.length; i++) {
+                s[i] = 1 / (1 + Math.exp(-v[i]));
+                v[i] *= s[i];
+            }
+        }
+
+        @Override
+        public void siluBackward() {
+            double[] s = slot(Slot.SIGMOID), a = slot(Slot.Y);
+            for (int i = 0; i < d.length; i++) d[i] *= s[i] + a[i] * (1 - s[i]);
         }
 
         /** One pass; the sums are taken about v[0], so the variance keeps double accuracy when the mean is far from 0. */

@@ -68,11 +68,26 @@ public final class Layers {
      */
     public static SDVariable groupNorm(Scope s, SDVariable x, int channels, int height, int width, int groups, double eps,
                                        SDVariable scale, SDVariable shift) {
+        return groupNorm(s, x, channels, height, width, groups, eps, scale, shift, false);
+    }
+
+    /**
+     * {@code silu(groupNorm(...))} (the diffusion ResBlock's norm-activation pair) as one op each way: the normalised
+     * values never go to memory. Same parameters; inside {@link #writtenOut()}, the two written out.
+     */
+    public static SDVariable groupNormSilu(Scope s, SDVariable x, int channels, int height, int width, int groups, double eps,
+                                           SDVariable scale, SDVariable shift) {
+        if (WRITTEN_OUT.get()) return silu(groupNorm(s, x, channels, height, width, groups, eps, scale, shift));
+        return groupNorm(s, x, channels, height, width, groups, eps, scale, shift, true);
+    }
+
+    private static SDVariable groupNorm(Scope s, SDVariable x, int channels, int height, int width, int groups, double eps,
+                                        SDVariable scale, SDVariable shift, boolean silu) {
         if (channels % groups != 0)
             throw new IllegalArgumentException("GroupNorm: " + channels + " channels not divisible by " + groups + " groups");
         SDVariable gamma = s.ones("weight", channels);
         SDVariable beta = s.zeros("bias", channels);
-        if (!WRITTEN_OUT.get()) return FusedGroupNorm.apply(x, gamma, beta, scale, shift, groups, eps);
+        if (!WRITTEN_OUT.get()) return FusedGroupNorm.apply(x, gamma, beta, scale, shift, groups, eps, silu);
         SDVariable normed = groupNormNoAffine(x, channels, height, width, groups, eps);
         SDVariable y = normed.mul(gamma.reshape(1, channels, 1, 1)).add(beta.reshape(1, channels, 1, 1));
         if (scale == null) return y;

@@ -18,6 +18,7 @@ final class SimdGroupLoops implements GroupNormKernel.GroupLoops {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
     private final float[] x, d;
+    private float[] sig, y;
     /** The last {@link #moments} mean, rounded to float: the loops work on {@code x - mf}. */
     private float mf;
 
@@ -26,14 +27,33 @@ final class SimdGroupLoops implements GroupNormKernel.GroupLoops {
         d = new float[n];
     }
 
-    @Override
-    public void read(GroupNormKernel.Values src, int base, boolean dy) {
-        ((GroupNormKernel.Floats) src).getFloats(base, dy ? d : x, x.length);
+    private float[] slot(GroupNormKernel.Slot slot) {
+        return switch (slot) {
+            case X -> x;
+            case DY -> d;
+            case SIGMOID -> sig == null ? sig = new float[x.length] : sig;
+            case Y -> y == null ? y = new float[x.length] : y;
+        };
     }
 
     @Override
-    public void write(GroupNormKernel.Values dst, int base, boolean dy) {
-        ((GroupNormKernel.Floats) dst).putFloats(base, dy ? d : x, x.length);
+    public void read(GroupNormKernel.Values src, int base, GroupNormKernel.Slot slot) {
+        ((GroupNormKernel.Floats) src).getFloats(base, slot(slot), x.length);
+    }
+
+    @Override
+    public void write(GroupNormKernel.Values dst, int base, GroupNormKernel.Slot slot) {
+        ((GroupNormKernel.Floats) dst).putFloats(base, slot(slot), x.length);
+    }
+
+    @Override
+    public void silu() {
+        VectorKernels.silu(x, x, slot(GroupNormKernel.Slot.SIGMOID), x.length);
+    }
+
+    @Override
+    public void siluBackward() {
+        VectorKernels.siluGradient(slot(GroupNormKernel.Slot.SIGMOID), slot(GroupNormKernel.Slot.Y), d, d, d.length);
     }
 
     @Override

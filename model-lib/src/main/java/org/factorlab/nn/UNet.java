@@ -123,8 +123,8 @@ public final class UNet {
                 }
             }
         }
-        SDVariable o = Layers.silu(Layers.groupNorm(s.child("out_norm"), h.x(), h.channels(), h.height(), h.width(),
-                Layers.groupsFor(h.channels(), g), Layers.GROUP_NORM_EPS));
+        SDVariable o = Layers.groupNormSilu(s.child("out_norm"), h.x(), h.channels(), h.height(), h.width(),
+                Layers.groupsFor(h.channels(), g), Layers.GROUP_NORM_EPS, null, null);
         return Layers.conv2d(s.child("out_conv"), o, h.channels(), c.outChannels(), 3, 1, 1, true);
     }
 

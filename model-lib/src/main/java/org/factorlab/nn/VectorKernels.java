@@ -22,6 +22,16 @@ final class VectorKernels implements SimdKernels {
 
     @Override
     public void siluForward(float[] x, float[] y, float[] s, int n) {
+        silu(x, y, s, n);
+    }
+
+    @Override
+    public void siluBackward(float[] s, float[] y, float[] dy, float[] dx, int n) {
+        siluGradient(s, y, dy, dx, n);
+    }
+
+    /** {@code s = sigmoid(x)}, {@code y = x s}; y may be x. */
+    static void silu(float[] x, float[] y, float[] s, int n) {
         int i = 0;
         for (int bound = F.loopBound(n); i < bound; i += F.length()) {
             FloatVector v = FloatVector.fromArray(F, x, i), sig = sigmoid(v);
@@ -36,8 +46,8 @@ final class VectorKernels implements SimdKernels {
         }
     }
 
-    @Override
-    public void siluBackward(float[] s, float[] y, float[] dy, float[] dx, int n) {
+    /** {@code dx = dy (s + y (1 - s))}; dx may be dy. */
+    static void siluGradient(float[] s, float[] y, float[] dy, float[] dx, int n) {
         int i = 0;
         for (int bound = F.loopBound(n); i < bound; i += F.length())
             siluGradient(FloatVector.fromArray(F, s, i), FloatVector.fromArray(F, y, i), FloatVector.fromArray(F, dy, i)).intoArray(dx, i);

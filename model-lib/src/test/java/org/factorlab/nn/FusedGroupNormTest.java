@@ -27,22 +27,27 @@ class FusedGroupNormTest {
 
     @Test
     void valuesAndGradientsEqualTheWrittenOutGraphRunBySameDiff() {
-        for (boolean scaleShift : new boolean[] {false, true})
-            for (int[] sh : SHAPES) {
-                Map<String, INDArray> fused = run(sh, false, scaleShift, DataType.DOUBLE), written = run(sh, true, scaleShift, DataType.DOUBLE);
-                assertEquals(written.keySet(), fused.keySet());
-                for (String k : written.keySet())
-                    assertClose(written.get(k), fused.get(k), 1e-10, java.util.Arrays.toString(sh) + (scaleShift ? " scale-shift " : " ") + k);
-            }
+        for (boolean silu : new boolean[] {false, true})
+            for (boolean scaleShift : new boolean[] {false, true})
+                for (int[] sh : SHAPES) {
+                    Map<String, INDArray> fused = run(sh, false, scaleShift, silu, DataType.DOUBLE);
+                    Map<String, INDArray> written = run(sh, true, scaleShift, silu, DataType.DOUBLE);
+                    assertEquals(written.keySet(), fused.keySet());
+                    for (String k : written.keySet())
+                        assertClose(written.get(k), fused.get(k), 1e-10,
+                                java.util.Arrays.toString(sh) + (scaleShift ? " scale-shift " : " ") + (silu ? "silu " : "") + k);
+                }
     }
 
     @Test
     void floatValuesEqualUpToRoundingAndRepeatBitForBit() {
         int[] sh = {4, 16, 9, 9, 4};
-        Map<String, INDArray> fused = run(sh, false, true, DataType.FLOAT), written = run(sh, true, true, DataType.FLOAT);
-        for (String k : written.keySet()) assertClose(written.get(k), fused.get(k), 1e-5, k);
-        Map<String, INDArray> again = run(sh, false, true, DataType.FLOAT);
-        for (String k : fused.keySet()) assertEquals(fused.get(k), again.get(k), k + " differs between two identical runs");
+        for (boolean silu : new boolean[] {false, true}) {
+            Map<String, INDArray> fused = run(sh, false, true, silu, DataType.FLOAT), written = run(sh, true, true, silu, DataType.FLOAT);
+            for (String k : written.keySet()) assertClose(written.get(k), fused.get(k), 1e-5, (silu ? "silu " : "") + k);
+            Map<String, INDArray> again = run(sh, false, true, silu, DataType.FLOAT);
+            for (String k : fused.keySet()) assertEquals(fused.get(k), again.get(k), k + " differs between two identical runs");
+        }
     }
 
     /**
@@ -62,20 +67,28 @@ class FusedGroupNormTest {
                 INDArray gamma = Nd4j.rand(DataType.FLOAT, c).addi(0.5), beta = Nd4j.randn(DataType.FLOAT, c);
                 INDArray scale = Nd4j.randn(DataType.FLOAT, b, c).muli(0.3), shift = Nd4j.randn(DataType.FLOAT, b, c);
                 INDArray[] in = {x, gamma, beta, scale, shift, dy};
-                INDArray[] simd = kernelOutputs(in, groups), exact = kernelOutputs(java.util.Arrays.stream(in).map(a -> a.castTo(DataType.DOUBLE)).toArray(INDArray[]::new), groups);
-                String[] names = {"y", "dx", "dgamma", "dbeta", "dscale", "dshift"};
-                for (int i = 0; i < names.length; i++)
-                    assertClose(exact[i], simd[i].castTo(DataType.DOUBLE), 2e-6, java.util.Arrays.toString(sh) + " mean " + mean + " " + names[i]);
+                INDArray[] inDouble = java.util.Arrays.stream(in).map(a -> a.castTo(DataType.DOUBLE)).toArray(INDArray[]::new);
+                for (boolean silu : new boolean[] {false, true}) {
+                    INDArray[] simd = kernelOutputs(in, groups, silu), exact = kernelOutputs(inDouble, groups, silu);
+                    String[] names = {"y", "dx", "dgamma", "dbeta", "dscale", "dshift", "sigmoid"};
+                    for (int i = 0; i < simd.length; i++)
+                        assertClose(exact[i], simd[i].castTo(DataType.DOUBLE), 2e-6,
+                                java.util.Arrays.toString(sh) + " mean " + mean + (silu ? " silu " : " ") + names[i]);
+                }
             }
     }
 
-    /** {y, dx, dgamma, dbeta, dscale, dshift} of the kernel on {x, gamma, beta, scale, shift, dy}, in their type. */
-    private static INDArray[] kernelOutputs(INDArray[] in, int groups) {
+    /**
+     * {y, dx, dgamma, dbeta, dscale, dshift} of the kernel on {x, gamma, beta, scale, shift, dy}, in their type; with
+     * {@code silu}, the sigmoid output too.
+     */
+    private static INDArray[] kernelOutputs(INDArray[] in, int groups, boolean silu) {
         INDArray x = in[0], gamma = in[1], beta = in[2], scale = in[3], shift = in[4], dy = in[5];
-        INDArray[] out = {x.like(), x.like(), gamma.like(), beta.like(), scale.like(), shift.like()};
-        GroupNormKernel.forward(x, gamma, beta, scale, shift, groups, 1e-5, out[0]);
-        GroupNormKernel.backward(x, gamma, beta, scale, dy, groups, 1e-5, out[1], out[2], out[3], out[4], out[5]);
-        return out;
+        INDArray[] out = {x.like(), x.like(), gamma.like(), beta.like(), scale.like(), shift.like(), x.like()};
+        INDArray sigmoid = silu ? out[6] : null, y = silu ? out[0] : null;
+        GroupNormKernel.forward(x, gamma, beta, scale, shift, groups, 1e-5, out[0], sigmoid);
+        GroupNormKernel.backward(x, gamma, beta, scale, dy, sigmoid, y, groups, 1e-5, out[1], out[2], out[3], out[4], out[5]);
+        return silu ? out : java.util.Arrays.copyOf(out, 6);
     }
 
     @Test
@@ -114,11 +127,12 @@ class FusedGroupNormTest {
     }
 
     /**
-     * {@code loss = sum(GroupNorm(x) * r)} (with {@code scaleShift}, of {@code GN(x) * (1 + scale) + shift}) with x,
+     * {@code loss = sum(GroupNorm(x) * r)} (with {@code scaleShift}, of {@code GN(x) * (1 + scale) + shift}; with
+     * {@code silu}, of SiLU of that) with x,
      * scale and shift variables: y and the gradients of x, weight and bias (and scale, shift). Written out: SameDiff's
      * own executor; fused: {@link CompiledGraph}.
      */
-    private static Map<String, INDArray> run(int[] sh, boolean writtenOut, boolean scaleShift, DataType dt) {
+    private static Map<String, INDArray> run(int[] sh, boolean writtenOut, boolean scaleShift, boolean silu, DataType dt) {
         int b = sh[0], c = sh[1], h = sh[2], w = sh[3], groups = sh[4];
         SameDiff sd = SameDiff.create();
         Scope s = Scope.root(sd, dt, 3);
@@ -126,7 +140,8 @@ class FusedGroupNormTest {
         SDVariable scale = scaleShift ? s.uniform("scale", 0.8, b, c) : null, shift = scaleShift ? s.uniform("shift", 0.8, b, c) : null;
         SDVariable y;
         try (var form = writtenOut ? Layers.writtenOut() : null) {
-            y = Layers.groupNorm(s.child("gn"), x, c, h, w, groups, 1e-5, scale, shift);
+            y = silu ? Layers.groupNormSilu(s.child("gn"), x, c, h, w, groups, 1e-5, scale, shift)
+                    : Layers.groupNorm(s.child("gn"), x, c, h, w, groups, 1e-5, scale, shift);
         }
         GradientCheck.randomize(sd, 1.5, 17);
         Nd4j.getRandom().setSeed(29);
