@@ -173,6 +173,9 @@ final class GroupNormKernel {
      * ScalarLoops} in doubles, or, for float32 arrays where {@link SimdKernels} are available, {@link SimdGroupLoops}
      * in float SIMD lanes.
      */
+    /** Per thread: loops by group size (negative: the scalar loops). */
+    private static final ThreadLocal<java.util.Map<Integer, GroupLoops>> PER_THREAD = ThreadLocal.withInitial(java.util.HashMap::new);
+
     /** The scratch arrays of a group: x (y after the forward), dy (dx after the backward), SiLU's sigmoid and y. */
     enum Slot { X, DY, SIGMOID, Y }
 
@@ -201,9 +204,15 @@ final class GroupNormKernel {
         /** {@code dy = dy (s + y (1 - s))} over the group, s and y from the SIGMOID and Y slots. */
         void siluBackward();
 
+        /**
+         * This thread's loops for groups of this size, made once per thread and size (a step calls the kernel about
+         * a hundred times; fresh scratch per call and chunk was about 50 MB of garbage per step). No state carries
+         * from one group to the next.
+         */
         static GroupLoops create(int groupSize, boolean floats) {
-            SimdKernels simd = SimdKernels.get();
-            return floats && simd != null ? simd.groupLoops(groupSize) : new ScalarLoops(groupSize);
+            SimdKernels simd = floats ? SimdKernels.get() : null;
+            return PER_THREAD.get().computeIfAbsent(simd == null ? -groupSize : groupSize,
+                    k -> simd == null ? new ScalarLoops(groupSize) : simd.groupLoops(groupSize));
         }
     }
 
