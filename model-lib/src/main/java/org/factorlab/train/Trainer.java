@@ -138,7 +138,9 @@ public final class Trainer {
                     out.flush();
                     long now = System.nanoTime();
                     double rate = windowImages / ((now - windowStart) / 1e9);
-                    double perStep = (now - t0) / 1e9 / (done - start);
+                    // the window's own time per step, like its images/s: the first window also carries the one-time
+                    // cost of planning the graph and warming the JIT, which says nothing of the steps to come
+                    double perStep = (now - windowStart) / 1e9 / windowSteps;
                     lastAvg = windowLoss / windowSteps;
                     log.printf(Locale.ROOT, "step %d/%d  loss %.5f%s  %.2f images/s  %.0f ms/step  ETA %s%n", done, options.steps(),
                             lastAvg, terms(windowTerms, windowSteps), rate, perStep * 1000,

@@ -95,4 +95,34 @@ class EmaTest {
         assertTrue(e.getMessage().contains("'c'"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new Ema(1.5, false, params(0, 0)));
     }
+
+    /** Float parameters take a Java loop; it must give the ND4J expression's values bit for bit, views included. */
+    @Test
+    void floatPathGivesTheNd4jExpressionsValues() {
+        Nd4j.getRandom().setSeed(7);
+        var p = new LinkedHashMap<String, INDArray>();
+        p.put("w", Nd4j.randn(DataType.FLOAT, 33, 17));
+        p.put("b", Nd4j.randn(DataType.FLOAT, 5));
+        INDArray big = Nd4j.randn(DataType.FLOAT, 4, 6);
+        p.put("view", big.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 3), org.nd4j.linalg.indexing.NDArrayIndex.all()));
+        var ema = new Ema(0.999, true, p);
+        var expected = new LinkedHashMap<String, INDArray>();
+        for (var e : p.entrySet()) expected.put(e.getKey(), e.getValue().dup());
+        for (int step = 1; step <= 6; step++) {
+            for (var e : p.entrySet()) e.getValue().addi(Nd4j.randn(DataType.FLOAT, e.getValue().shape()));
+            ema.update(p);
+            double oneMinus = 1 - Ema.decayAt(0.999, true, step);
+            for (var e : expected.entrySet()) {
+                INDArray s = e.getValue();
+                s.subi(s.sub(p.get(e.getKey())).muli(oneMinus));
+            }
+        }
+        Map<String, INDArray> shadow = ema.shadow();
+        for (var e : expected.entrySet()) {
+            float[] want = e.getValue().data().asFloat(), got = shadow.get(e.getKey()).dup().data().asFloat();
+            assertEquals(want.length, got.length);
+            for (int i = 0; i < want.length; i++)
+                assertEquals(Float.floatToIntBits(want[i]), Float.floatToIntBits(got[i]), e.getKey() + "[" + i + "]");
+        }
+    }
 }
