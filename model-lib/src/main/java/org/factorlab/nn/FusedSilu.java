@@ -142,7 +142,7 @@ final class FusedSilu {
     private static boolean simdable(INDArray... arrays) {
         for (INDArray a : arrays)
             if (a.dataType() != DataType.FLOAT || a.length() != arrays[0].length() || a.length() > Integer.MAX_VALUE
-                    || !GroupNormKernel.rowMajorContiguous(a)) return false;
+                    || !NativeValues.rowMajorContiguous(a)) return false;
         return true;
     }
 
@@ -158,11 +158,11 @@ final class FusedSilu {
 
     /** An element-wise kernel over blocks of {@code ins} and {@code outs}, spread over the native threads. */
     private static Runnable elementwise(INDArray[] ins, INDArray[] outs, BlockKernel kernel) {
-        GroupNormKernel.Floats[] in = new GroupNormKernel.Floats[ins.length], out = new GroupNormKernel.Floats[outs.length];
-        for (int i = 0; i < ins.length; i++) in[i] = (GroupNormKernel.Floats) GroupNormKernel.Values.of(ins[i]);
-        for (int o = 0; o < outs.length; o++) out[o] = (GroupNormKernel.Floats) GroupNormKernel.Values.of(outs[o]);
+        NativeValues.Floats[] in = new NativeValues.Floats[ins.length], out = new NativeValues.Floats[outs.length];
+        for (int i = 0; i < ins.length; i++) in[i] = (NativeValues.Floats) NativeValues.Values.of(ins[i]);
+        for (int o = 0; o < outs.length; o++) out[o] = (NativeValues.Floats) NativeValues.Values.of(outs[o]);
         int n = (int) ins[0].length(), blocks = (n + BLOCK - 1) / BLOCK;
-        return () -> GroupNormKernel.parallel(blocks, (from, to) -> {
+        return () -> NativeValues.parallel(blocks, (from, to) -> {
             float[][] a = BLOCKS.get();
             for (int b = from; b < to; b++) {
                 int off = b * BLOCK, len = Math.min(BLOCK, n - off);

@@ -37,13 +37,13 @@ final class SimdGroupLoops implements GroupNormKernel.GroupLoops {
     }
 
     @Override
-    public void read(GroupNormKernel.Values src, int base, GroupNormKernel.Slot slot) {
-        ((GroupNormKernel.Floats) src).getFloats(base, slot(slot), x.length);
+    public void read(NativeValues.Values src, int base, GroupNormKernel.Slot slot) {
+        ((NativeValues.Floats) src).getFloats(base, slot(slot), x.length);
     }
 
     @Override
-    public void write(GroupNormKernel.Values dst, int base, GroupNormKernel.Slot slot) {
-        ((GroupNormKernel.Floats) dst).putFloats(base, slot(slot), x.length);
+    public void write(NativeValues.Values dst, int base, GroupNormKernel.Slot slot) {
+        ((NativeValues.Floats) dst).putFloats(base, slot(slot), x.length);
     }
 
     @Override
