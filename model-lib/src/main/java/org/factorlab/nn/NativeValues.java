@@ -12,7 +12,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * What this package's Java kernels ({@link GroupNormKernel}, {@link FusedSilu}) share: bulk
+ * What this package's Java kernels ({@link GroupNormKernel}, {@link FusedSilu}, {@link NearestUpsample}) share: bulk
  * reads and writes of an ND4J array's native memory, and a loop over chunks that the caller and ND4J's share of
  * helper threads run together.
  */

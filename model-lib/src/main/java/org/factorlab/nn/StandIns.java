@@ -29,7 +29,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * Three stand-ins replace their op unconditionally (not {@link StandIn#checked()}): {@link BroadcastBackprop} for the
  * broadcasting {@code multiply_bp}, {@code add_bp}, {@code subtract_bp}; {@link StableSwishDerivative}, which is
  * meant to differ from libnd4j's kernel where that one overflows to NaN; and the element-wise {@code tanh} as
- * libnd4j's oneDNN-backed custom op ({@link #tanh}). {@link FusedGroupNorm}'s and {@link FusedSilu}'s
+ * libnd4j's oneDNN-backed custom op ({@link #tanh}). 2x nearest upsampling and its backward ({@link NearestUpsample})
+ * are checked stand-ins. {@link FusedGroupNorm}'s and {@link FusedSilu}'s
  * ops have no libnd4j kernel at all: they always run their own.
  */
 final class StandIns {
@@ -95,6 +96,14 @@ final class StandIns {
             }
             case "matmul_bp" -> {
                 return matmulBackprop((DynamicCustomOp) df, args, outs, read);
+            }
+            case "upsampling2d" -> {
+                if (args.length != 1 || outs.length != 1 || !NearestUpsample.applies(args[0], outs[0])) return null;
+                return one(NearestUpsample.forward(args[0], outs[0]));
+            }
+            case "upsampling2d_bp" -> {
+                if (args.length != 2 || outs.length != 1 || !NearestUpsample.applies(outs[0], args[1])) return null;
+                return one(NearestUpsample.backward(args[1], outs[0]));
             }
             default -> {
                 return null;

@@ -170,4 +170,30 @@ class StandInsTest {
                 "both gradients read: the op itself");
         assertTrue(Transforms.abs(dx.sub(dz.mmul(w.transpose()))).maxNumber().doubleValue() < 1e-5);
     }
+
+    /**
+     * 2x nearest upsampling and its backward run as Java copies and sums only where they equal libnd4j's ops value for
+     * value (checked when the step is planned): both must be kept here, on planes that are not square and random values
+     * whose sums depend on their order.
+     */
+    @Test
+    void nearestUpsamplingStandsInWithTheOpsValues() {
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 5, 4, 6);
+        SDVariable v = sd.var("v", Nd4j.linspace(-0.5, 1, 5, DataType.FLOAT).reshape(1, 5, 1, 1));
+        SDVariable r = sd.constant("r", Nd4j.randn(DataType.FLOAT, 3, 5, 8, 12));
+        SDVariable up = sd.cnn().upsampling2d(x.mul(v), 2, 2, true);
+        up.mul(up).mul(r).sum("loss");
+        sd.setLossVariables("loss");
+        CompiledGraph g = CompiledGraph.gradients(sd, List.of("loss"), List.of("v"));
+        g.setProfiling(true);
+        for (int call = 0; call < 2; call++) {
+            INDArray xv = Nd4j.randn(DataType.FLOAT, 3, 5, 4, 6);
+            INDArray want = sd.calculateGradients(Map.of("x", xv), List.of("v")).get("v");
+            INDArray got = g.run(Map.of("x", xv)).get("v");
+            assertTrue(want.equalsWithEps(got, 1e-4), "call " + call + ": " + want + " vs " + got);
+        }
+        Set<String> ops = g.profile().keySet();
+        assertTrue(ops.containsAll(Set.of("upsampling2d*", "upsampling2d_bp*")) && !ops.contains("upsampling2d_bp"), ops.toString());
+    }
 }
