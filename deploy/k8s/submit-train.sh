@@ -54,6 +54,8 @@ exec "${SPARK_HOME:?set SPARK_HOME to a Spark 3.5 installation}/bin/spark-submit
   --conf spark.executorEnv.OMP_NUM_THREADS="$CPUS_PER_TASK" \
   --conf spark.executorEnv.OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}" \
   --conf spark.executorEnv.GOMP_SPINCOUNT="${GOMP_SPINCOUNT:-10000}" \
+  --conf spark.executorEnv.MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-33554432}" \
+  --conf spark.executorEnv.MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-2147483647}" \
   --conf spark.task.maxFailures=4 \
   --conf "spark.driver.extraJavaOptions=$FACTORLAB_JVM_OPTS" \
   --conf "spark.executor.extraJavaOptions=$FACTORLAB_JVM_OPTS" \
