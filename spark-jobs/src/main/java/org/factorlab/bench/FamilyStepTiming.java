@@ -60,6 +60,7 @@ final class FamilyStepTiming {
     private final int threads;
     private final int rounds;
     private boolean byShape;
+    private TwinEnvironment twinEnv = TwinEnvironment.FACTORLAB;
     /** The twin's process CPU time per step in the last round, where it reports one. */
     private Double torchCpuMs;
     /** {@code --set} overrides of the config. */
@@ -84,6 +85,12 @@ final class FamilyStepTiming {
     }
 
     /** The profiled pass keys op instances by input shapes (--profile). */
+    /** The environment the twin runs in (default: the benchmark's own). */
+    FamilyStepTiming twinEnvironment(TwinEnvironment env) {
+        this.twinEnv = env;
+        return this;
+    }
+
     FamilyStepTiming byShape(boolean on) {
         byShape = on;
         return this;
@@ -412,9 +419,9 @@ final class FamilyStepTiming {
     }
 
     private double run(List<String> cmd) throws Exception {
-        System.out.println("PyTorch: " + String.join(" ", cmd));
+        System.out.println("PyTorch (" + twinEnv.name().toLowerCase(java.util.Locale.ROOT) + " environment): " + String.join(" ", cmd));
         torchCpuMs = null;
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process p = twinEnv.processFor(cmd).start();
         Double ms = null;
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = r.readLine()) != null; ) {

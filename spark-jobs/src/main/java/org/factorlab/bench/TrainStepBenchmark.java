@@ -64,6 +64,10 @@ public final class TrainStepBenchmark implements BenchmarkCommand, Callable<Inte
     int encoderSize;
     @Option(names = "--threads", defaultValue = "0", description = "Native threads for both frameworks; 0 keeps each default (default ${DEFAULT-VALUE}).")
     int threads;
+    @Option(names = "--twin-env", defaultValue = "FACTORLAB", description = "Environment of the PyTorch twin: FACTORLAB (this "
+            + "launcher's libgomp and malloc settings, as ND4J runs) or DEFAULT (without them, as the twin runs from a shell) "
+            + "(default ${DEFAULT-VALUE}).")
+    TwinEnvironment twinEnv = TwinEnvironment.FACTORLAB;
     @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "Python with torch (default ${DEFAULT-VALUE}).")
     String python;
     @Option(names = "--script", defaultValue = "bench/unet_train_step.py", description = "PyTorch side (default ${DEFAULT-VALUE}).")
@@ -141,7 +145,7 @@ public final class TrainStepBenchmark implements BenchmarkCommand, Callable<Inte
             // --batch defaults to 64 for the reference network; a config's own batch size is the default here
             Integer b = batchGiven() ? batch : null;
             return new FamilyStepTiming(model, text, b, Math.max(steps, 1), warmup, python, vaeScript, script, disdiffScript,
-                    skipPytorch, threads, Math.max(rounds, 1), sets).byShape(profile).run();
+                    skipPytorch, threads, Math.max(rounds, 1), sets).byShape(profile).twinEnvironment(twinEnv).run();
         }
         int mc = Math.max(8, (int) Math.round(64 * sizeScale));
         List<Integer> mult = List.of(1, 2, 4, 4);
@@ -280,8 +284,8 @@ public final class TrainStepBenchmark implements BenchmarkCommand, Callable<Inte
                 "--encoder-input-size", String.valueOf(encoderSize), "--threads", String.valueOf(threads),
                 "--attention-sides", String.join(",", attentionSides.stream().map(String::valueOf).toList()),
                 "--input-size", String.join(",", sizes.stream().map(String::valueOf).toList())));
-        System.out.println("PyTorch: " + String.join(" ", cmd));
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        System.out.println("PyTorch (" + twinEnv.name().toLowerCase(java.util.Locale.ROOT) + " environment): " + String.join(" ", cmd));
+        Process p = twinEnv.processFor(cmd).start();
         String last = null;
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = r.readLine()) != null; ) if (!line.isBlank()) last = line;
