@@ -53,11 +53,13 @@ public final class TrainStepBenchmark implements BenchmarkCommand, Callable<Inte
     int batch;
     @Option(names = "--steps", defaultValue = "2", description = "Timed steps; the median is reported (default ${DEFAULT-VALUE}).")
     int steps;
-    @Option(names = "--warmup", defaultValue = "-1", description = "Untimed steps first: ND4J once, the twin in each round's process (default 1 on the reference "
-            + "network, " + CONFIG_WARMUP + " with --config or --model: the JVM's step keeps getting faster over its first 30-60 steps).")
+    @Option(names = "--warmup", defaultValue = "-1", description = "Untimed steps first: ND4J once, the twin in each round's process (default " + REFERENCE_WARMUP
+            + " on the reference network, " + CONFIG_WARMUP + " with --config or --model: the JVM's step keeps getting faster over its first 30-60 steps).")
     int warmup;
     /** Default warm-up of a config's step: small steps need the JIT's C2 code before they are timed (docs/performance.md). */
     static final int CONFIG_WARMUP = 20;
+    /** The reference network's: its first steps after the first still run 10-30% slower (6.4, 5.7, 5.2, then 4.7-5.1 s). */
+    static final int REFERENCE_WARMUP = 3;
     @Option(names = "--size-scale", defaultValue = "1.0", description = "Multiplier on the U-Net's model channels 64 (default ${DEFAULT-VALUE}).")
     double sizeScale;
     @Option(names = "--encoder-size", defaultValue = "64", description = "Side of the image Encoder4 sees (default ${DEFAULT-VALUE}).")
@@ -138,7 +140,7 @@ public final class TrainStepBenchmark implements BenchmarkCommand, Callable<Inte
                 env.maxThreads(), env.elementwiseThreshold(), env.tadThreshold(), env.helpersAllowed() ? "on" : "off",
                 System.getenv().getOrDefault("OMP_WAIT_POLICY", "(unset)"), System.getenv().getOrDefault("GOMP_SPINCOUNT", "(unset)"));
         if (model == null && config != null) model = familyOf(config);
-        if (warmup < 0) warmup = model != null ? CONFIG_WARMUP : 1;
+        if (warmup < 0) warmup = model != null ? CONFIG_WARMUP : REFERENCE_WARMUP;
         if (model != null) {
             Path cfg = config != null ? config : Path.of("conf", model + "-pixel32.yaml");
             String text = config != null || Files.exists(cfg) ? Files.readString(cfg) : "";
