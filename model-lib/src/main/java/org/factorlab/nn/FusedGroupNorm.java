@@ -25,8 +25,8 @@ final class FusedGroupNorm {
     }
 
     /**
-     * {@code scale} and {@code shift}: both null, or both [B, C]. With {@code silu}, SiLU follows in the same op (its
-     * second output is the sigmoid, kept for the backward).
+     * {@code scale} and {@code shift}: both null, or both [B, C]. With {@code silu}, SiLU follows in the same op (the
+     * backward computes its input again from x).
      */
     static SDVariable apply(SDVariable x, SDVariable gamma, SDVariable beta, SDVariable scale, SDVariable shift, int groups, double eps,
                             boolean silu) {
@@ -62,7 +62,7 @@ final class FusedGroupNorm {
         }
     }
 
-    /** Inputs {x, gamma, beta} or {x, gamma, beta, scale, shift}; output y, and with SiLU also sigmoid. */
+    /** Inputs {x, gamma, beta} or {x, gamma, beta, scale, shift}; output y. */
     public static final class Forward extends GroupOp {
         Forward(SameDiff sd, SDVariable[] args, int groups, double eps, boolean silu) {
             super(sd, args, groups, eps, silu);
@@ -79,31 +79,30 @@ final class FusedGroupNorm {
 
         @Override
         int[] outputsLike(int inputs) {
-            return silu() ? new int[] {0, 0} : new int[] {0};
+            return new int[] {0};
         }
 
-        /** The sigmoid output is only read by the backward: its gradient is never used. */
         @Override
         public List<SDVariable> doDiff(List<SDVariable> grads) {
             SDVariable[] a = args();
             List<SDVariable> in = new java.util.ArrayList<>(List.of(a[0], a[1], a[2], grads.get(0)));
             if (a.length == 5) in.add(a[3]);
-            if (silu()) in.addAll(List.of(outputVariables()[1], outputVariables()[0]));
+            if (a.length == 5 && silu()) in.add(a[4]);
             return List.of(new Backward(sameDiff, in.toArray(new SDVariable[0]), groups(), eps(), silu()).outputVariables());
         }
 
         Runnable kernel(INDArray[] args, INDArray[] outs) {
             int groups = groups();
             double eps = eps();
+            boolean silu = silu();
             INDArray scale = args.length == 5 ? args[3] : null, shift = args.length == 5 ? args[4] : null;
-            INDArray sigmoid = silu() ? outs[1] : null;
-            return () -> GroupNormKernel.forward(args[0], args[1], args[2], scale, shift, groups, eps, outs[0], sigmoid);
+            return () -> GroupNormKernel.forward(args[0], args[1], args[2], scale, shift, groups, eps, outs[0], silu);
         }
     }
 
     /**
-     * Inputs {x, gamma, beta, dy} or {x, gamma, beta, dy, scale}, with SiLU then the forward's {sigmoid, y}; outputs
-     * {dx, dgamma, dbeta} or {dx, dgamma, dbeta, dscale, dshift}.
+     * Inputs {x, gamma, beta, dy}, {x, gamma, beta, dy, scale}, or with SiLU after a scale and shift {x, gamma, beta,
+     * dy, scale, shift}; outputs {dx, dgamma, dbeta} or {dx, dgamma, dbeta, dscale, dshift}.
      */
     public static final class Backward extends GroupOp {
         Backward(SameDiff sd, SDVariable[] args, int groups, double eps, boolean silu) {
@@ -119,23 +118,18 @@ final class FusedGroupNorm {
             return BACKWARD_OP;
         }
 
-        /** Inputs before the SiLU pair: 4, or 5 with a scale. */
-        private int plain(int inputs) {
-            return silu() ? inputs - 2 : inputs;
-        }
-
         @Override
         int[] outputsLike(int inputs) {
-            return plain(inputs) == 4 ? new int[] {0, 1, 1} : new int[] {0, 1, 1, 4, 4};
+            return inputs == 4 ? new int[] {0, 1, 1} : new int[] {0, 1, 1, 4, 4};
         }
 
         Runnable kernel(INDArray[] args, INDArray[] outs) {
             int groups = groups();
             double eps = eps();
-            int n = plain(args.length);
-            INDArray scale = n == 5 ? args[4] : null, sigmoid = silu() ? args[n] : null, y = silu() ? args[n + 1] : null;
-            INDArray dscale = n == 5 ? outs[3] : null, dshift = n == 5 ? outs[4] : null;
-            return () -> GroupNormKernel.backward(args[0], args[1], args[2], scale, args[3], sigmoid, y, groups, eps, outs[0], outs[1], outs[2],
+            boolean silu = silu();
+            INDArray scale = args.length >= 5 ? args[4] : null, shift = args.length == 6 ? args[5] : null;
+            INDArray dscale = scale != null ? outs[3] : null, dshift = scale != null ? outs[4] : null;
+            return () -> GroupNormKernel.backward(args[0], args[1], args[2], scale, shift, args[3], silu, groups, eps, outs[0], outs[1], outs[2],
                     dscale, dshift);
         }
     }

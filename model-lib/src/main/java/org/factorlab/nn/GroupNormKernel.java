@@ -33,24 +33,23 @@ final class GroupNormKernel {
      * {@code y = y * (1 + scale) + shift}; {@code gamma}, {@code beta} of length C.
      */
     static void forward(INDArray x, INDArray gamma, INDArray beta, INDArray scale, INDArray shift, int groups, double eps, INDArray y) {
-        forward(x, gamma, beta, scale, shift, groups, eps, y, null);
+        forward(x, gamma, beta, scale, shift, groups, eps, y, false);
     }
 
     /**
-     * With {@code sigmoid} not null, SiLU follows in the same pass: y holds {@code n sigmoid(n)} of the normalised
-     * {@code n} above and {@code sigmoid} holds {@code sigmoid(n)} (kept for the backward), so n itself never goes
-     * to memory.
+     * With {@code silu}, SiLU follows in the same pass: y holds {@code n sigmoid(n)} of the normalised {@code n} above,
+     * so n itself never goes to memory (the backward computes it again from x).
      */
     static void forward(INDArray x, INDArray gamma, INDArray beta, INDArray scale, INDArray shift, int groups, double eps, INDArray y,
-                        INDArray sigmoid) {
+                        boolean silu) {
         Layout l = Layout.of(x, groups);
         double[] ga = perChannel(gamma, l.channels), be = perChannel(beta, l.channels);
         double[] sc = perSample(scale, l), sh = perSample(shift, l);
-        Values xv = Values.of(x), yv = Values.of(y), sv = sigmoid == null ? null : Values.of(sigmoid);
-        boolean floats = xv instanceof Floats && yv instanceof Floats && (sv == null || sv instanceof Floats);
+        Values xv = Values.of(x), yv = Values.of(y);
+        boolean floats = xv instanceof Floats && yv instanceof Floats;
         NativeValues.parallel(l.batch, (from, to) -> {
             GroupLoops v = GroupLoops.create(l.groupSize, floats);
-            Values xs = xv.perThread(), ys = yv.perThread(), ss = sv == null ? null : sv.perThread();
+            Values xs = xv.perThread(), ys = yv.perThread();
             double[] m = new double[2];
             for (int b = from; b < to; b++)
                 for (int g = 0; g < groups; g++) {
@@ -58,24 +57,30 @@ final class GroupNormKernel {
                     v.read(xs, base, Slot.X);
                     double mean = v.moments(m);
                     double rstd = 1.0 / Math.sqrt(m[1] + eps);
-                    for (int c = 0; c < l.perGroup; c++) {
-                        int ch = g * l.perGroup + c, o = c * l.spatial;
-                        double a = rstd * ga[ch], s = be[ch] - mean * a;
-                        if (sc != null) {
-                            double k = 1 + sc[b * l.channels + ch];
-                            a *= k;
-                            s = s * k + sh[b * l.channels + ch];
-                        }
-                        v.affine(o, o + l.spatial, a, s);
-                    }
-                    if (ss != null) {
-                        v.silu();
-                        v.write(ss, base, Slot.SIGMOID);
-                    }
+                    normalise(v, l, b, g, mean, rstd, ga, be, sc, sh, Slot.X);
+                    if (silu) v.silu(Slot.X);
                     v.write(ys, base, Slot.X);
                 }
             return null;
         });
+    }
+
+    /**
+     * The normalised group, {@code (x - mean) rstd gamma + beta}, then scaled and shifted where {@code sc} is not null,
+     * into {@code to}: X in place (the forward), or Y from X (the backward's SiLU, which leaves x for its sums).
+     */
+    private static void normalise(GroupLoops v, Layout l, int b, int g, double mean, double rstd, double[] ga, double[] be, double[] sc,
+                                  double[] sh, Slot to) {
+        for (int c = 0; c < l.perGroup; c++) {
+            int ch = g * l.perGroup + c, o = c * l.spatial;
+            double a = rstd * ga[ch], s = be[ch] - mean * a;
+            if (sc != null) {
+                double k = 1 + sc[b * l.channels + ch];
+                a *= k;
+                s = s * k + sh[b * l.channels + ch];
+            }
+            v.affine(o, o + l.spatial, a, s, to);
+        }
     }
 
     /**
@@ -84,27 +89,27 @@ final class GroupNormKernel {
      */
     static void backward(INDArray x, INDArray gamma, INDArray beta, INDArray scale, INDArray dy, int groups, double eps,
                          INDArray dx, INDArray dgamma, INDArray dbeta, INDArray dscale, INDArray dshift) {
-        backward(x, gamma, beta, scale, dy, null, null, groups, eps, dx, dgamma, dbeta, dscale, dshift);
+        backward(x, gamma, beta, scale, null, dy, false, groups, eps, dx, dgamma, dbeta, dscale, dshift);
     }
 
     /**
-     * The backward of the forward with SiLU: {@code sigmoid} and {@code y} are that forward's outputs and {@code dy}
-     * the gradient of y; both null for plain GroupNorm.
+     * The backward of the forward with SiLU where {@code silu}: {@code dy} is then the gradient of SiLU's output, and
+     * the SiLU's input is computed again from x (with {@code shift} too where there is a scale), which costs less than
+     * keeping the forward's sigmoid and output and reading them back.
      */
-    static void backward(INDArray x, INDArray gamma, INDArray beta, INDArray scale, INDArray dy, INDArray sigmoid, INDArray y, int groups,
+    static void backward(INDArray x, INDArray gamma, INDArray beta, INDArray scale, INDArray shift, INDArray dy, boolean silu, int groups,
                          double eps, INDArray dx, INDArray dgamma, INDArray dbeta, INDArray dscale, INDArray dshift) {
-        if ((sigmoid == null) != (y == null)) throw new IllegalArgumentException("GroupNorm-SiLU backward: needs both sigmoid and y, or neither");
+        if (silu && scale != null && shift == null) throw new IllegalArgumentException("GroupNorm-SiLU backward: a scale needs its shift");
         Layout l = Layout.of(x, groups);
         double[] ga = perChannel(gamma, l.channels);
-        double[] be = scale == null ? null : perChannel(beta, l.channels), sc = perSample(scale, l);
+        double[] be = scale == null && !silu ? null : perChannel(beta, l.channels), sc = perSample(scale, l);
+        double[] sh = silu ? perSample(shift, l) : null;
         double[] dsc = sc == null ? null : new double[sc.length], dsh = sc == null ? null : new double[sc.length];
         Values xv = Values.of(x), dv = Values.of(dy), ov = Values.of(dx);
-        Values sv = sigmoid == null ? null : Values.of(sigmoid), yv = y == null ? null : Values.of(y);
-        boolean floats = xv instanceof Floats && dv instanceof Floats && ov instanceof Floats && (sv == null || sv instanceof Floats && yv instanceof Floats);
+        boolean floats = xv instanceof Floats && dv instanceof Floats && ov instanceof Floats;
         double[][] partial = NativeValues.parallel(l.batch, (from, to) -> {
             GroupLoops v = GroupLoops.create(l.groupSize, floats);
             Values xs = xv.perThread(), ds = dv.perThread(), os = ov.perThread();
-            Values ss = sv == null ? null : sv.perThread(), ys = yv == null ? null : yv.perThread();
             double[] m = new double[2];
             double[] sums = new double[2 * l.channels];   // dgamma then dbeta over this chunk's samples
             double[] k = new double[l.perGroup];          // 1 + scale per channel of the group
@@ -113,14 +118,14 @@ final class GroupNormKernel {
                     int base = (b * groups + g) * l.groupSize;
                     v.read(xs, base, Slot.X);
                     v.read(ds, base, Slot.DY);
-                    if (ss != null) {
-                        // dy of the normalised n from dy of y = n sigmoid(n)
-                        v.read(ss, base, Slot.SIGMOID);
-                        v.read(ys, base, Slot.Y);
-                        v.siluBackward();
-                    }
                     double mean = v.moments(m);
                     double rstd = 1.0 / Math.sqrt(m[1] + eps);
+                    if (silu) {
+                        // the forward's SiLU input u again, then dy of u from dy of u sigmoid(u)
+                        normalise(v, l, b, g, mean, rstd, ga, be, sc, sh, Slot.Y);
+                        v.silu(Slot.Y);
+                        v.siluBackward();
+                    }
                     double gSum = 0, gxSum = 0;   // sums of g = dn gamma and of g xhat over the group (dn: dy through the scale)
                     for (int c = 0; c < l.perGroup; c++) {
                         int ch = g * l.perGroup + c, o = c * l.spatial;
@@ -169,7 +174,8 @@ final class GroupNormKernel {
     /** Per thread: loops by group size (negative: the scalar loops). */
     private static final ThreadLocal<java.util.Map<Integer, GroupLoops>> PER_THREAD = ThreadLocal.withInitial(java.util.HashMap::new);
 
-    /** The scratch arrays of a group: x (y after the forward), dy (dx after the backward), SiLU's sigmoid and y. */
+    /** The scratch arrays of a group: x (y after the forward), dy (dx after the backward), SiLU's sigmoid and its
+     * input and output in the backward. */
     enum Slot { X, DY, SIGMOID, Y }
 
     interface GroupLoops {
@@ -182,8 +188,8 @@ final class GroupNormKernel {
         /** Mean and biased variance of x ({@code m = {mean, variance}}); returns the mean. */
         double moments(double[] m);
 
-        /** {@code x = x a + s} over [from, to). */
-        void affine(int from, int to, double a, double s);
+        /** {@code to = x a + s} over [from, to) (X in place, or into Y), after {@link #moments}. */
+        void affine(int from, int to, double a, double s, Slot target);
 
         /** {@code m = {sum dy, sum dy (x - mean)}} over [from, to). */
         void sumAndDot(int from, int to, double mean, double[] m);
@@ -191,8 +197,8 @@ final class GroupNormKernel {
         /** {@code dy = dy a + x p + q} over [from, to). */
         void combine(int from, int to, double a, double p, double q);
 
-        /** {@code SIGMOID = sigmoid(x)}, then {@code x = x sigmoid(x)}, over the group. */
-        void silu();
+        /** {@code SIGMOID = sigmoid(v)}, then {@code v = v sigmoid(v)}, over the group, v the slot's values (X or Y). */
+        void silu(Slot slot);
 
         /** {@code dy = dy (s + y (1 - s))} over the group, s and y from the SIGMOID and Y slots. */
         void siluBackward();
@@ -239,11 +245,11 @@ final class GroupNormKernel {
         }
 
         @Override
-        public void silu() {
-            double[] s = slot(Slot.SIGMOID);
-            for (int i = 0; i < v.length; i++) {
-                s[i] = 1 / (1 + Math.exp(-v[i]));
-                v[i] *= s[i];
+        public void silu(Slot slot) {
+            double[] s = slot(Slot.SIGMOID), u = slot(slot);
+            for (int i = 0; i < u.length; i++) {
+                s[i] = 1 / (1 + Math.exp(-u[i]));
+                u[i] *= s[i];
             }
         }
 
@@ -282,8 +288,9 @@ final class GroupNormKernel {
         }
 
         @Override
-        public void affine(int from, int to, double a, double s) {
-            for (int i = from; i < to; i++) v[i] = v[i] * a + s;
+        public void affine(int from, int to, double a, double s, Slot target) {
+            double[] t = slot(target);
+            for (int i = from; i < to; i++) t[i] = v[i] * a + s;
         }
 
         @Override

@@ -47,8 +47,9 @@ final class SimdGroupLoops implements GroupNormKernel.GroupLoops {
     }
 
     @Override
-    public void silu() {
-        VectorKernels.silu(x, x, slot(GroupNormKernel.Slot.SIGMOID), x.length);
+    public void silu(GroupNormKernel.Slot slot) {
+        float[] u = slot(slot);
+        VectorKernels.silu(u, u, slot(GroupNormKernel.Slot.SIGMOID), u.length);
     }
 
     @Override
@@ -92,12 +93,13 @@ final class SimdGroupLoops implements GroupNormKernel.GroupLoops {
 
     /** {@code x a + s = (x - mf) a + (s + mf a)}: the float pass never forms the large, cancelling terms. */
     @Override
-    public void affine(int from, int to, double a, double s) {
+    public void affine(int from, int to, double a, double s, GroupNormKernel.Slot target) {
+        float[] t = slot(target);
         float fa = (float) a, fs = (float) (s + mf * a);
         FloatVector av = FloatVector.broadcast(F, fa), sv = FloatVector.broadcast(F, fs), mv = FloatVector.broadcast(F, mf);
         int i = from, bound = from + F.loopBound(to - from);
-        for (; i < bound; i += F.length()) FloatVector.fromArray(F, x, i).sub(mv).fma(av, sv).intoArray(x, i);
-        for (; i < to; i++) x[i] = Math.fma(x[i] - mf, fa, fs);
+        for (; i < bound; i += F.length()) FloatVector.fromArray(F, x, i).sub(mv).fma(av, sv).intoArray(t, i);
+        for (; i < to; i++) t[i] = Math.fma(x[i] - mf, fa, fs);
     }
 
     @Override

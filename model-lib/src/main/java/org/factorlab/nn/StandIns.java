@@ -78,7 +78,7 @@ final class StandIns {
                 return one(sequence(new LeakyReLUDerivative(args[0], slope, s.scalar().getDouble(0)), new MulOp(args[0], slope, outs[0])));
             }
             case FusedGroupNorm.OP -> {
-                return new StandIn(((FusedGroupNorm.Forward) df).kernel(args, outs), outs.length == 2 ? new int[] {0, 1} : new int[] {0}, false);
+                return new StandIn(((FusedGroupNorm.Forward) df).kernel(args, outs), new int[] {0}, false);
             }
             case FusedGroupNorm.BACKWARD_OP -> {
                 return new StandIn(((FusedGroupNorm.Backward) df).kernel(args, outs), outs.length == 3 ? new int[] {0, 1, 2} : new int[] {0, 1, 2, 3, 4},
