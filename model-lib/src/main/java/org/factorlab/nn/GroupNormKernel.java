@@ -94,8 +94,8 @@ final class GroupNormKernel {
 
     /**
      * The backward of the forward with SiLU where {@code silu}: {@code dy} is then the gradient of SiLU's output, and
-     * the SiLU's input is computed again from x (with {@code shift} too where there is a scale), which costs less than
-     * keeping the forward's sigmoid and output and reading them back.
+     * the SiLU's input is computed again from x (with {@code shift} too where there is a scale): no slower than reading
+     * back a sigmoid and output kept from the forward, and nothing activation-sized is kept between the passes.
      */
     static void backward(INDArray x, INDArray gamma, INDArray beta, INDArray scale, INDArray shift, INDArray dy, boolean silu, int groups,
                          double eps, INDArray dx, INDArray dgamma, INDArray dbeta, INDArray dscale, INDArray dshift) {
