@@ -159,8 +159,8 @@ final class FusedSilu {
     /** An element-wise kernel over blocks of {@code ins} and {@code outs}, spread over the native threads. */
     private static Runnable elementwise(INDArray[] ins, INDArray[] outs, BlockKernel kernel) {
         NativeValues.Floats[] in = new NativeValues.Floats[ins.length], out = new NativeValues.Floats[outs.length];
-        for (int i = 0; i < ins.length; i++) in[i] = (NativeValues.Floats) NativeValues.Values.of(ins[i]);
-        for (int o = 0; o < outs.length; o++) out[o] = (NativeValues.Floats) NativeValues.Values.of(outs[o]);
+        for (int i = 0; i < ins.length; i++) in[i] = NativeValues.floats(ins[i]);
+        for (int o = 0; o < outs.length; o++) out[o] = NativeValues.floats(outs[o]);
         int n = (int) ins[0].length(), blocks = (n + BLOCK - 1) / BLOCK;
         return () -> NativeValues.parallel(blocks, (from, to) -> {
             float[][] a = BLOCKS.get();

@@ -57,6 +57,12 @@ final class NativeValues {
         }
     }
 
+    /** A float32 array's values, for the kernels that work in floats only. */
+    static Floats floats(INDArray a) {
+        if (!(Values.of(a) instanceof Floats f)) throw new IllegalArgumentException("Java kernels: expected float32 values, got " + a.dataType());
+        return f;
+    }
+
     static final class Floats extends Values {
         private final FloatBuffer f;
         private final int offset;

@@ -25,7 +25,7 @@ final class NearestUpsample {
     /** {@code y[b, c, 2h + i, 2w + j] = x[b, c, h, w]}. */
     static Runnable forward(INDArray x, INDArray y) {
         int planes = (int) (x.size(0) * x.size(1)), h = (int) x.size(2), w = (int) x.size(3);
-        NativeValues.Floats in = floats(x), out = floats(y);
+        NativeValues.Floats in = NativeValues.floats(x), out = NativeValues.floats(y);
         return () -> NativeValues.parallel(planes, (from, to) -> {
             float[] src = new float[h * w], dst = new float[4 * h * w];
             for (int p = from; p < to; p++) {
@@ -48,7 +48,7 @@ final class NearestUpsample {
     /** {@code dx[b, c, h, w]}: the sum of dy over the 2x2 block that x[b, c, h, w] was copied to. */
     static Runnable backward(INDArray dy, INDArray dx) {
         int planes = (int) (dx.size(0) * dx.size(1)), h = (int) dx.size(2), w = (int) dx.size(3);
-        NativeValues.Floats in = floats(dy), out = floats(dx);
+        NativeValues.Floats in = NativeValues.floats(dy), out = NativeValues.floats(dx);
         return () -> NativeValues.parallel(planes, (from, to) -> {
             float[] src = new float[4 * h * w], dst = new float[h * w];
             for (int p = from; p < to; p++) {
@@ -62,9 +62,5 @@ final class NearestUpsample {
             }
             return null;
         });
-    }
-
-    private static NativeValues.Floats floats(INDArray a) {
-        return (NativeValues.Floats) NativeValues.Values.of(a);
     }
 }

@@ -84,13 +84,13 @@ final class FamilyStepTiming {
         this.rounds = rounds;
     }
 
-    /** The profiled pass keys op instances by input shapes (--profile). */
     /** The environment the twin runs in (default: the benchmark's own). */
     FamilyStepTiming twinEnvironment(TwinEnvironment env) {
         this.twinEnv = env;
         return this;
     }
 
+    /** The profiled pass keys op instances by input shapes (--profile). */
     FamilyStepTiming byShape(boolean on) {
         byShape = on;
         return this;
@@ -419,9 +419,8 @@ final class FamilyStepTiming {
     }
 
     private double run(List<String> cmd) throws Exception {
-        System.out.println("PyTorch (" + twinEnv.name().toLowerCase(java.util.Locale.ROOT) + " environment): " + String.join(" ", cmd));
         torchCpuMs = null;
-        Process p = twinEnv.processFor(cmd).start();
+        Process p = twinEnv.start(cmd);
         Double ms = null;
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = r.readLine()) != null; ) {

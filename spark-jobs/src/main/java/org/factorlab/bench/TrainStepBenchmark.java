@@ -136,9 +136,9 @@ public final class TrainStepBenchmark implements BenchmarkCommand, Callable<Inte
         if (elementwiseThreshold > 0) env.setElementwiseThreshold(elementwiseThreshold);
         if (tadThreshold > 0) env.setTadThreshold(tadThreshold);
         if (noHelpers) env.allowHelpers(false);
-        System.out.printf(Locale.ROOT, "ND4J: %d threads, elementwise threshold %d, TAD threshold %d, helpers %s; OMP_WAIT_POLICY=%s, GOMP_SPINCOUNT=%s%n",
+        System.out.printf(Locale.ROOT, "ND4J: %d threads, elementwise threshold %d, TAD threshold %d, helpers %s; %s%n",
                 env.maxThreads(), env.elementwiseThreshold(), env.tadThreshold(), env.helpersAllowed() ? "on" : "off",
-                System.getenv().getOrDefault("OMP_WAIT_POLICY", "(unset)"), System.getenv().getOrDefault("GOMP_SPINCOUNT", "(unset)"));
+                TwinEnvironment.launcherSettings());
         if (model == null && config != null) model = familyOf(config);
         if (warmup < 0) warmup = model != null ? CONFIG_WARMUP : REFERENCE_WARMUP;
         if (model != null) {
@@ -286,8 +286,7 @@ public final class TrainStepBenchmark implements BenchmarkCommand, Callable<Inte
                 "--encoder-input-size", String.valueOf(encoderSize), "--threads", String.valueOf(threads),
                 "--attention-sides", String.join(",", attentionSides.stream().map(String::valueOf).toList()),
                 "--input-size", String.join(",", sizes.stream().map(String::valueOf).toList())));
-        System.out.println("PyTorch (" + twinEnv.name().toLowerCase(java.util.Locale.ROOT) + " environment): " + String.join(" ", cmd));
-        Process p = twinEnv.processFor(cmd).start();
+        Process p = twinEnv.start(cmd);
         String last = null;
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = r.readLine()) != null; ) if (!line.isBlank()) last = line;
